@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ConfigError } from './domain/errors';
+
+/**
+ * Application settings, read from the environment once at cold start and validated with zod.
+ * A missing or invalid value fails the function at once, naming the variable. Resource names
+ * (tables, secret prefix, buckets) are bound per function by the CDK helper and read through
+ * `requireBinding`, so a function only sees the resources it was granted.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const email = z.email();
+
+export const settingsSchema = z.object({
+  /** Base of every link we hand out, including the OAuth redirect URI. */
+  PUBLIC_BASE_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')),
+  PINTEREST_AUTHORIZE_URL: httpUrl.default('https://www.pinterest.com/oauth/'),
+  PINTEREST_API_BASE_SANDBOX: httpUrl.default('https://api-sandbox.pinterest.com/v5'),
+  PINTEREST_API_BASE_PRODUCTION: httpUrl.default('https://api.pinterest.com/v5'),
+  PINTEREST_ACCESS_TIER: z.enum(['trial', 'standard']).default('trial'),
+  /** When set, OAuth refuses any other Pinterest account (numeric user id). */
+  PINTEREST_EXPECTED_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d+$/, 'must be a numeric Pinterest account id')
+    .optional(),
+  OPERATOR_NOTIFY_EMAIL: email,
+  SENDER_EMAIL: email,
+  SUPPORT_EMAIL: email.default('info@ecooffice.net'),
+  RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).refine((m) => m <= 10, 'must be at most 10 minutes'),
+  RETENTION_SECURITY_LOG_DAYS: positiveInt(90),
+  RETENTION_RATE_LIMIT_HOURS: positiveInt(1),
+  RETENTION_DISCONNECTED_ACCOUNT_DAYS: positiveInt(90),
+  RETENTION_SUPPORT_DAYS: positiveInt(365),
+  RETENTION_QUARANTINE_DAYS: positiveInt(30),
+  RETENTION_COMPLIANCE_DAYS: positiveInt(1095),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof z.input<typeof settingsSchema>;
+
+/** Environment variables that name the resources a function is bound to (set by infra/bind.ts). */
+export const bindingNames = [
+  'STATE_TABLE',
+  'WORKFLOW_TABLE',
+  'AUDIT_TABLE',
+  'SECRET_PREFIX',
+  'DATA_BUCKET',
+] as const;
+export type BindingName = (typeof bindingNames)[number];
+
+type Env = Record<string, string | undefined>;
+
+/** Validates the settings in `env`; throws a ConfigError naming every bad variable. */
+export function loadSettings(env: Env = process.env): Settings {
+  // Empty strings count as unset, as they do for CloudFormation parameters.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = settingsSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return present[name] === undefined ? `${name} is required` : `${name} ${issue.message}`;
+  });
+  throw new ConfigError(variables, problems);
+}
+
+let cached: Settings | undefined;
+
+/** The settings of this process, validated on first use (module scope at cold start). */
+export function settings(): Settings {
+  cached ??= loadSettings();
+  return cached;
+}
+
+/** Returns a resource binding or fails naming the variable the deploy forgot. */
+export function requireBinding(name: BindingName, env: Env = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigError([name], [`${name} is required`]);
+  return value;
+}

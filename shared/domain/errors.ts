@@ -1,0 +1,94 @@
+/**
+ * One error hierarchy for the whole product. Every error carries a stable machine-readable `code`;
+ * the HTTP layer maps codes to statuses in one place (shared/http/status.ts). Nothing here knows HTTP.
+ */
+
+export const errorCodes = [
+  'validation_failed',
+  'invalid_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'rate_limited',
+  'dependency_failed',
+  'config_invalid',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** A field-level problem found while validating input. `path` is dotted (`body.title`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Safe, client-facing extra facts (never secrets). Only shown for client errors. */
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly issues: FieldIssue[];
+
+  constructor(message: string, issues: FieldIssue[] = [], options: AppErrorOptions = {}) {
+    super('validation_failed', message, { ...options, details: { ...options.details, issues } });
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('not_found', message, options);
+  }
+}
+
+/** A state-machine or concurrency conflict; `currentState` tells the caller where the record is now. */
+export class ConflictError extends AppError {
+  constructor(message: string, currentState?: string, options: AppErrorOptions = {}) {
+    super('conflict', message, {
+      ...options,
+      details: currentState === undefined ? options.details : { ...options.details, currentState },
+    });
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options: AppErrorOptions = {}) {
+    super('rate_limited', message, { ...options, details: { ...options.details, retryAfterSeconds } });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+/** Configuration is missing or invalid; names every offending variable so a deploy fails fast. */
+export class ConfigError extends AppError {
+  readonly variables: string[];
+
+  constructor(variables: string[], problems: string[]) {
+    super('config_invalid', `Invalid configuration: ${problems.join('; ')}`);
+    this.variables = variables;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

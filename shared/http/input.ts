@@ -1,0 +1,66 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { AppError, ValidationError, type FieldIssue } from '../domain/errors';
+
+/** Largest JSON body accepted; images travel base64 (≤ 4 MiB decoded) and need more. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = issuesOf(parsed.error, where);
+  const first = issues[0];
+  const summary = first === undefined ? `Invalid ${where}` : `Invalid ${where}: ${first.path} ${first.message}`;
+  throw new ValidationError(summary, issues);
+}
+
+/**
+ * Reads a JSON body: requires `application/json`, a size limit and well-formed JSON, then validates
+ * it with `schema`. Every failure is a 4xx with a message that says what to fix.
+ */
+export function jsonBody<S extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  schema: S,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): z.output<S> {
+  const contentType = event.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json');
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(raw, 'utf8') > maxBytes) {
+    throw new AppError('payload_too_large', `The body is larger than ${maxBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = raw === '' ? undefined : JSON.parse(raw);
+  } catch {
+    throw new AppError('invalid_json', 'The body is not valid JSON');
+  }
+  if (value === undefined) throw new ValidationError('A JSON body is required', [{ path: 'body', message: 'required' }]);
+  return parseWith(schema, value, 'body');
+}
+
+/** Validates the query string parameters (API Gateway joins repeated keys with commas). */
+export function queryParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+  return parseWith(schema, event.queryStringParameters ?? {}, 'query');
+}
+
+/** Validates the path parameters the route table declares. */
+export function pathParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+  return parseWith(schema, event.pathParameters ?? {}, 'path');
+}
+
+/** Refuses a body on routes that take none (a GET with a body is malformed). */
+export function noBody(event: APIGatewayProxyEventV2): void {
+  if (event.body !== undefined && event.body !== '') {
+    throw new ValidationError('This route takes no request body', [{ path: 'body', message: 'must be empty' }]);
+  }
+}

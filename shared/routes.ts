@@ -1,0 +1,121 @@
+import type { TableName } from './tables';
+
+/**
+ * The route table and the schedule table: the single description of the product's API and timers.
+ * The CDK stack (infra/) and the local server (local/) are both built from it, so a route added here
+ * exists in both. Grants are declared with each function so least privilege is reviewed in one place.
+ */
+
+export type Access = 'public' | 'operator';
+export type Permission = 'RO' | 'RW';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Secrets live under the deployment's prefix, grouped so each function can be granted one group. */
+export type SecretScope = 'app' | 'operator' | 'tokens';
+
+export interface Grants {
+  tables?: Partial<Record<TableName, Permission>>;
+  secrets?: Partial<Record<SecretScope, Permission>>;
+  /** Key prefixes in the data bucket (image bytes, raw mail). */
+  bucket?: Record<string, Permission>;
+  /** May send mail as the verified sender identity. */
+  sendMail?: boolean;
+}
+
+export interface FunctionSpec {
+  /** Handler module (exports `handler`), relative to the repository root. */
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  grants: Grants;
+  /** Content files copied beside the bundle; read at cold start with `readContent`. */
+  assets?: readonly string[];
+}
+
+export const functionSpecs = {
+  getHealth: {
+    entry: 'functions/get-health.ts',
+    description: 'Liveness: answers without touching secrets or data',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    grants: {},
+  },
+  getPrivacy: {
+    entry: 'functions/get-privacy.ts',
+    description: 'Serves the privacy policy as an HTML page',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    grants: {},
+    assets: ['shared/content/privacy-policy.txt'],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionId = keyof typeof functionSpecs;
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway path syntax: `/pins/{id}`. */
+  path: string;
+  fn: FunctionId;
+  access: Access;
+}
+
+export const routes: readonly RouteSpec[] = [
+  { method: 'GET', path: '/health', fn: 'getHealth', access: 'public' },
+  { method: 'GET', path: '/privacy', fn: 'getPrivacy', access: 'public' },
+];
+
+export interface ScheduleSpec {
+  name: string;
+  fn: FunctionId;
+  rateMinutes: number;
+  description: string;
+}
+
+/** Timers (EventBridge Scheduler in AWS, a local timer in local mode). Later features add entries. */
+export const schedules: readonly ScheduleSpec[] = [];
+
+/**
+ * Matches a request against the route table as API Gateway does: the method and every literal segment
+ * must match; `{name}` segments become path parameters. No match (including a wrong method) is a 404.
+ */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: RouteSpec; pathParameters: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== method.toUpperCase()) continue;
+    const pathParameters = matchPath(route.path, path);
+    if (pathParameters !== undefined) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of want.entries()) {
+    const actual = got[i] ?? '';
+    const param = /^\{(\w+)\}$/.exec(segment)?.[1];
+    if (param !== undefined) {
+      if (actual === '') return undefined;
+      const decoded = safeDecode(actual);
+      if (decoded === undefined) return undefined;
+      params[param] = decoded;
+    } else if (segment !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

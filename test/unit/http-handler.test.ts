@@ -1,0 +1,79 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { buildHttpApiEvent, readHttpApiResult } from '../../local/api-event';
+import { ConflictError, RateLimitedError } from '../../shared/domain/errors';
+import { httpHandler, type HttpHandlerFn } from '../../shared/http/handler';
+import { jsonBody } from '../../shared/http/input';
+import { json } from '../../shared/http/responses';
+
+const context = { awsRequestId: 'lambda-req-1', functionName: 'test' } as Context;
+
+async function run(fn: HttpHandlerFn, body?: string, contentType = 'application/json') {
+  const event = buildHttpApiEvent({
+    method: 'POST',
+    url: '/things',
+    requestId: 'api-req-1',
+    headers: { 'content-type': contentType },
+    ...(body === undefined ? {} : { body }),
+  });
+  const result = readHttpApiResult(await httpHandler(fn)(event, context));
+  return { ...result, text: result.body.toString('utf8') };
+}
+
+const thing = z.object({ title: z.string().min(1).max(100) });
+const echo: HttpHandlerFn = (event) => Promise.resolve(json(201, jsonBody(event, thing)));
+
+describe('the HTTP middleware stack', () => {
+  it('turns an unexpected error into a generic 500 with the request id and nothing else', async () => {
+    const secret = 'pina_SENTINELleak0123456789';
+    const res = await run(() => Promise.reject(new Error(`database said ${secret} at /srv/app.ts:12`)));
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.text)).toEqual({
+      error: { code: 'internal_error', message: 'Internal error. Quote the request id to support.', requestId: 'api-req-1' },
+    });
+    expect(res.text).not.toContain(secret);
+    expect(res.text).not.toContain('app.ts');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('hides a thrown non-Error value too', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    const res = await run(() => Promise.reject({ token: 'pina_SENTINELobject0123456' }));
+    expect(res.statusCode).toBe(500);
+    expect(res.text).not.toContain('SENTINEL');
+  });
+
+  it('shows a client error with its stable code and the current state', async () => {
+    const res = await run(() => Promise.reject(new ConflictError('The Pin is not approved', 'draft')));
+    expect(res.statusCode).toBe(409);
+    expect(JSON.parse(res.text)).toEqual({
+      error: { code: 'conflict', message: 'The Pin is not approved', currentState: 'draft', requestId: 'api-req-1' },
+    });
+  });
+
+  it('answers 429 with Retry-After for a rate limit', async () => {
+    const res = await run(() => Promise.reject(new RateLimitedError('Too many Pins today', 61.2)));
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('62');
+  });
+
+  it('accepts a valid JSON body', async () => {
+    const res = await run(echo, '{"title":"Autumn"}');
+    expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.text)).toEqual({ title: 'Autumn' });
+  });
+
+  it.each([
+    ['malformed JSON', '{"title":', 'application/json', 400, 'invalid_json', 'The body is not valid JSON'],
+    ['a missing body', undefined, 'application/json', 400, 'validation_failed', 'A JSON body is required'],
+    ['the wrong content type', 'title=x', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type', 'Content-Type: application/json'],
+    ['an invalid field', '{"title":""}', 'application/json', 400, 'validation_failed', 'body.title'],
+    ['an oversized body', JSON.stringify({ title: 'x'.repeat(70 * 1024) }), 'application/json', 413, 'payload_too_large', 'larger than'],
+  ])('refuses %s with a clear 4xx', async (_case, body, contentType, status, code, message) => {
+    const res = await run(echo, body, contentType);
+    expect(res.statusCode).toBe(status);
+    const payload = JSON.parse(res.text) as { error: { code: string; message: string } };
+    expect(payload.error.code).toBe(code);
+    expect(payload.error.message).toContain(message);
+  });
+});
