@@ -1,0 +1,73 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { tableList, type TableName } from '../../shared/tables';
+
+export interface DataProps {
+  /** Days raw support mail is kept, and quarantined mail (RETENTION_SUPPORT_DAYS / _QUARANTINE_DAYS). */
+  mailRetentionDays: number;
+  quarantineRetentionDays: number;
+}
+
+/** Key prefixes in the data bucket; lifecycle rules expire mail by prefix. */
+export const bucketPrefixes = {
+  media: 'media/',
+  mail: 'mail/inbound/',
+  quarantine: 'mail/quarantine/',
+} as const;
+
+/**
+ * The stateful part of the stack: the three tables from shared/tables.ts (on-demand, TTL, point-in-time
+ * recovery, retained on stack deletion) and one private, encrypted bucket for image bytes and raw mail.
+ */
+export class Data extends Construct {
+  readonly tables: Record<TableName, dynamodb.Table>;
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataProps) {
+    super(scope, id);
+    const built = {} as Record<TableName, dynamodb.Table>;
+    for (const def of tableList) {
+      const table = new dynamodb.Table(this, `${def.name[0]?.toUpperCase() ?? ''}${def.name.slice(1)}Table`, {
+        partitionKey: { name: def.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: def.sortKey, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        timeToLiveAttribute: def.ttlAttribute,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const index of def.indexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
+      built[def.name] = table;
+    }
+    this.tables = built;
+
+    this.bucket = new s3.Bucket(this, 'DataBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: false,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { prefix: bucketPrefixes.mail, expiration: Duration.days(props.mailRetentionDays) },
+        { prefix: bucketPrefixes.quarantine, expiration: Duration.days(props.quarantineRetentionDays) },
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only this stack\'s function roles can reach the bucket (public access blocked, TLS-only policy). Object access is audited with CloudTrail data events (README, Deploy) instead of server access logs, which would store requester IP addresses the privacy policy does not list.',
+    });
+  }
+}

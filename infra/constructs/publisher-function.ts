@@ -1,0 +1,87 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { basename, join } from 'node:path';
+import type { FunctionSpec } from '../../shared/routes';
+
+export const repoRoot = join(__dirname, '..', '..');
+
+export interface PublisherFunctionProps {
+  spec: FunctionSpec;
+  /** Application settings every function receives (validated by the stack). */
+  settings: Record<string, string>;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * A product Lambda: Node.js 24 on arm64, bundled locally by esbuild (minified, source maps, the AWS
+ * SDK version the tests ran bundled in), its own log group with a fixed retention, and a role that
+ * starts with nothing but writing to that log group. Grants are added by `bind` (infra/bind.ts).
+ */
+export class PublisherFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PublisherFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to any log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: ${spec.description}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    const assets = spec.assets ?? [];
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: join(repoRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      description: spec.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        ...props.settings,
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'mdz-publisher',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        bundleAwsSDK: true,
+        ...(assets.length === 0
+          ? {}
+          : {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  assets.map((asset) => `cp "${join(inputDir, asset)}" "${join(outputDir, basename(asset))}"`),
+              },
+            }),
+      },
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { loadSettings, settingsSchema } from '../shared/config';
+import { functionSpecs, type FunctionId } from '../shared/routes';
+import { bind } from './bind';
+import { Api } from './constructs/api';
+import { Data } from './constructs/data';
+import { PublisherFunction } from './constructs/publisher-function';
+
+export interface PublisherStackProps extends StackProps {
+  /**
+   * Application settings (shared/config.ts), passed unchanged to every function. When
+   * PUBLIC_BASE_URL is absent the API's own execute-api URL is used.
+   */
+  settings: Record<string, string>;
+  /** Prefix of every secret this deployment owns. */
+  secretPrefix?: string;
+}
+
+/** Smallest CloudWatch retention that keeps logs at least `days` days. */
+export function retentionFor(days: number): logs.RetentionDays {
+  const allowed = (Object.values(logs.RetentionDays) as unknown[])
+    .filter((value): value is number => typeof value === 'number' && value > 0)
+    .sort((a, b) => a - b);
+  const found = allowed.find((value) => value >= days);
+  // RetentionDays is a numeric enum whose values are the day counts themselves.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
+  return found ?? logs.RetentionDays.INFINITE;
+}
+
+/** Checks the settings before anything is built, so a typo fails `cdk synth` naming the variable. */
+function validateSettings(raw: Record<string, string>) {
+  const known = new Set(Object.keys(settingsSchema.shape));
+  const unknown = Object.keys(raw).filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`Unknown settings: ${unknown.join(', ')} (see the README's configuration table)`);
+  return loadSettings({ PUBLIC_BASE_URL: 'https://placeholder.invalid', ...raw });
+}
+
+export class PublisherStack extends Stack {
+  readonly api: Api;
+  readonly data: Data;
+  readonly functions: Record<FunctionId, PublisherFunction>;
+
+  constructor(scope: Construct, id: string, props: PublisherStackProps) {
+    super(scope, id, props);
+    const settings = validateSettings(props.settings);
+    const logRetention = retentionFor(settings.RETENTION_SECURITY_LOG_DAYS);
+
+    this.data = new Data(this, 'Data', {
+      mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
+      quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
+    });
+    const resources = {
+      tables: this.data.tables,
+      bucket: this.data.bucket,
+      secretPrefix: props.secretPrefix ?? 'mdz-publisher/',
+      senderEmail: settings.SENDER_EMAIL,
+    };
+
+    const built = {} as Record<FunctionId, PublisherFunction>;
+    for (const [fnId, spec] of Object.entries(functionSpecs) as [FunctionId, (typeof functionSpecs)[FunctionId]][]) {
+      const target = new PublisherFunction(this, fnId, { spec, settings: props.settings, logRetention });
+      bind(target, spec.grants, resources);
+      built[fnId] = target;
+    }
+    this.functions = built;
+
+    this.api = new Api(this, 'Api', { functions: built, logRetention });
+    const baseUrl = props.settings.PUBLIC_BASE_URL ?? this.api.httpApi.apiEndpoint;
+    if (props.settings.PUBLIC_BASE_URL === undefined) {
+      for (const target of Object.values(built)) target.fn.addEnvironment('PUBLIC_BASE_URL', baseUrl);
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'The HTTP API endpoint' });
+    new CfnOutput(this, 'PublicBaseUrl', { value: baseUrl, description: 'Base of every link the product hands out' });
+    new CfnOutput(this, 'OAuthRedirectUri', {
+      value: `${baseUrl}/oauth/callback`,
+      description: 'Register this exact URI in the Pinterest app (My apps → Configure → Redirect URIs)',
+    });
+  }
+}

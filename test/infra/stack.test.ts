@@ -1,0 +1,154 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
+import { functionSpecs, routes } from '../../shared/routes';
+import { tableList } from '../../shared/tables';
+
+const settings = {
+  PUBLIC_BASE_URL: 'https://publisher.example.test',
+  OPERATOR_NOTIFY_EMAIL: 'operator@example.test',
+  SENDER_EMAIL: 'info@ecooffice.net',
+};
+
+/** A fresh app with asset bundling skipped (no esbuild run per test) and cdk-nag attached. */
+function newApp(): App {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+describe('the publisher stack', () => {
+  const app = newApp();
+  const stack = new PublisherStack(app, 'Test', { settings });
+  const template = Template.fromStack(stack);
+
+  it('synthesizes with no unacknowledged cdk-nag finding', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('creates the three tables from the table module with TTL, PITR and every GSI', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', tableList.length);
+    for (const def of tableList) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        ...(def.indexes.length === 0
+          ? { GlobalSecondaryIndexes: Match.absent() }
+          : {
+              GlobalSecondaryIndexes: def.indexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: [
+                  { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                  { AttributeName: index.sortKey, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'ALL' },
+              })),
+            }),
+      });
+    }
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('builds one Lambda per function spec: Node.js 24, arm64, its memory and timeout', () => {
+    const specs = Object.values(functionSpecs);
+    template.resourceCountIs('AWS::Lambda::Function', specs.length);
+    for (const spec of specs) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
+        Description: spec.description,
+        Environment: { Variables: Match.objectLike({ ...settings, NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+  });
+
+  it('gives functions no managed policy and keeps their logs 90 days', () => {
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('routes every entry of the route table to its function', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    for (const route of routes) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: route.access === 'public' ? 'NONE' : 'CUSTOM',
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { PayloadFormatVersion: '2.0' });
+  });
+
+  it('writes access logs without client addresses', () => {
+    const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+    const formats = Object.values(stages).map(
+      (stage) => (stage as { Properties: { AccessLogSettings: { Format: string } } }).Properties.AccessLogSettings.Format,
+    );
+    expect(formats).toHaveLength(1);
+    expect(formats[0]).toContain('$context.requestId');
+    expect(formats[0]).not.toContain('sourceIp');
+  });
+
+  it('keeps the data bucket private and TLS-only', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('derives PUBLIC_BASE_URL from the API endpoint when none is configured', () => {
+    const bare = new PublisherStack(newApp(), 'Bare', {
+      settings: { OPERATOR_NOTIFY_EMAIL: 'operator@example.test', SENDER_EMAIL: 'info@ecooffice.net' },
+    });
+    const env = Template.fromStack(bare).findResources('AWS::Lambda::Function');
+    for (const fn of Object.values(env)) {
+      const vars = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+        .Variables;
+      expect(vars.PUBLIC_BASE_URL).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiHttpApi/), 'ApiEndpoint'] });
+    }
+  });
+
+  it('fails synth naming a missing or unknown setting', () => {
+    expect(() => new PublisherStack(newApp(), 'NoMail', { settings: { SENDER_EMAIL: 'info@ecooffice.net' } })).toThrow(
+      'OPERATOR_NOTIFY_EMAIL is required',
+    );
+    expect(() => new PublisherStack(newApp(), 'Typo', { settings: { ...settings, PUBLIC_BASEURL: 'x' } })).toThrow(
+      'Unknown settings: PUBLIC_BASEURL',
+    );
+  });
+
+  it('maps retention days to the smallest CloudWatch retention that keeps them', () => {
+    expect(retentionFor(90)).toBe(90);
+    expect(retentionFor(91)).toBe(120);
+    expect(retentionFor(1)).toBe(1);
+  });
+});
+
+describe('cdk-nag on this app', () => {
+  it('fails synthesis on an unacknowledged finding (the check is live)', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Careless');
+    new s3.Bucket(stack, 'OpenBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+});
