@@ -73,7 +73,7 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
       }),
     );
     acknowledge(
-      `Resource::arn:<AWS::Partition>:secretsmanager:${nagValue(stack.region, 'AWS::Region')}:${nagValue(
+      `Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:secretsmanager:${nagValue(stack.region, 'AWS::Region')}:${nagValue(
         stack.account,
         'AWS::AccountId',
       )}:secret:${pattern}`,

@@ -1,7 +1,7 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { testApp } from '../support/cdk';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
 import { functionSpecs, routes } from '../../shared/routes';
 import { tableList } from '../../shared/tables';
@@ -12,15 +12,9 @@ const settings = {
   SENDER_EMAIL: 'info@ecooffice.net',
 };
 
-/** A fresh app with asset bundling skipped (no esbuild run per test) and cdk-nag attached. */
-function newApp(): App {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return app;
-}
 
 describe('the publisher stack', () => {
-  const app = newApp();
+  const app = testApp();
   const stack = new PublisherStack(app, 'Test', { settings });
   const template = Template.fromStack(stack);
 
@@ -117,7 +111,7 @@ describe('the publisher stack', () => {
   });
 
   it('derives PUBLIC_BASE_URL from the API endpoint when none is configured', () => {
-    const bare = new PublisherStack(newApp(), 'Bare', {
+    const bare = new PublisherStack(testApp(), 'Bare', {
       settings: { OPERATOR_NOTIFY_EMAIL: 'operator@example.test', SENDER_EMAIL: 'info@ecooffice.net' },
     });
     const env = Template.fromStack(bare).findResources('AWS::Lambda::Function');
@@ -129,10 +123,10 @@ describe('the publisher stack', () => {
   });
 
   it('fails synth naming a missing or unknown setting', () => {
-    expect(() => new PublisherStack(newApp(), 'NoMail', { settings: { SENDER_EMAIL: 'info@ecooffice.net' } })).toThrow(
+    expect(() => new PublisherStack(testApp(), 'NoMail', { settings: { SENDER_EMAIL: 'info@ecooffice.net' } })).toThrow(
       'OPERATOR_NOTIFY_EMAIL is required',
     );
-    expect(() => new PublisherStack(newApp(), 'Typo', { settings: { ...settings, PUBLIC_BASEURL: 'x' } })).toThrow(
+    expect(() => new PublisherStack(testApp(), 'Typo', { settings: { ...settings, PUBLIC_BASEURL: 'x' } })).toThrow(
       'Unknown settings: PUBLIC_BASEURL',
     );
   });
@@ -146,7 +140,7 @@ describe('the publisher stack', () => {
 
 describe('cdk-nag on this app', () => {
   it('fails synthesis on an unacknowledged finding (the check is live)', () => {
-    const app = newApp();
+    const app = testApp();
     const stack = new Stack(app, 'Careless');
     new s3.Bucket(stack, 'OpenBucket');
     expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
