@@ -1,33 +1,45 @@
 import { loadSettings } from '../shared/config';
 import { routes } from '../shared/routes';
-import { startApiServer } from './server';
+import { optionsFromEnv, startLocalStack } from './stack';
+import { StaleLocalDataError } from './boot';
 
 /**
- * `npm start`: runs the product locally and offline. Every setting can be overridden from the
- * environment; the defaults below are the local ones documented in the README.
+ * `npm start`: the whole product, locally and offline. Ports, the data folder and the operator
+ * credential come from the environment (README, "Local mode"); data persists across restarts.
  */
-
-const port = Number(process.env.PORT ?? 3000);
-const localDefaults: Record<string, string> = {
-  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-  OPERATOR_NOTIFY_EMAIL: 'operator@publisher.test',
-  SENDER_EMAIL: 'info@ecooffice.net',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
-for (const [name, value] of Object.entries(localDefaults)) process.env[name] ??= value;
-
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const options = optionsFromEnv();
+  const stack = await startLocalStack(options);
   loadSettings(); // fail at once, naming the variable, rather than on the first request
-  const api = await startApiServer(port);
-  console.log(`MiraDigitalZen Publisher (local) — API on ${api.url}`);
-  for (const route of routes) console.log(`  ${route.method.padEnd(6)} ${api.url}${route.path}  (${route.access})`);
-  console.log('Press Ctrl-C to stop.');
 
+  const e = stack.emulators.endpoints;
+  console.log(`MiraDigitalZen Publisher (local) — data in ${options.dataDir ?? '(memory)'}`);
+  console.log(`  API              ${stack.apiUrl}`);
+  for (const route of routes) console.log(`    ${route.method.padEnd(6)} ${stack.apiUrl}${route.path}  (${route.access})`);
+  console.log(`  DynamoDB         ${e.dynamodb}  (dynalite; tables ${JSON.stringify(stack.tables)})`);
+  console.log(`  S3               ${e.s3}  (s3rver)`);
+  console.log(`  SES              ${e.ses}  (aws-ses-v2-local: sent mail at ${e.ses}/ , memory only)`);
+  console.log(`  Secrets Manager  ${e.secretsManager}`);
+  if (stack.seed.generatedOperatorCredential !== undefined) {
+    console.log('\n  Operator credential (shown once; only its hash is stored):');
+    console.log(`    ${stack.seed.generatedOperatorCredential}`);
+  } else {
+    console.log(`\n  Operator credential: ${stack.seed.operatorCredentialSource === 'given' ? 'from LOCAL_OPERATOR_CREDENTIAL' : 'unchanged since it was first printed'}`);
+  }
+  console.log('\nPress Ctrl-C to stop.');
+
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`\n${signal}: stopping…`);
-    api.close().then(
+    stack.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
     );
   };
   process.once('SIGINT', () => {
@@ -39,6 +51,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof StaleLocalDataError ? error.message : error);
   process.exit(1);
 });

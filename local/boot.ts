@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import type { SecretStore } from '../shared/adapters/secret-store';
+import { hashOperatorCredential } from '../shared/domain/operator-credential';
+import { secretNames } from '../shared/secrets';
+import { keyAttributes, tableList, type TableDefinition, type TableName } from '../shared/tables';
+
+/**
+ * Prepares the emulated AWS account at every local start: tables from shared/tables.ts, the data
+ * bucket, and the secrets the product needs (hashing key, operator credential hash). Idempotent, so
+ * a restart over persisted data changes nothing.
+ */
+
+export class StaleLocalDataError extends Error {}
+
+/** The parts of a table definition that persisted local data must still match. */
+function shapeOf(def: TableDefinition): string {
+  return JSON.stringify({
+    keys: [def.partitionKey, def.sortKey],
+    indexes: def.indexes.map((i) => [i.name, i.partitionKey, i.sortKey]).sort(),
+  });
+}
+
+function shapeOfDescription(table: TableDescription): string {
+  const key = (schema: TableDescription['KeySchema']) => [
+    schema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
+    schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+  ];
+  return JSON.stringify({
+    keys: key(table.KeySchema),
+    indexes: (table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, ...key(i.KeySchema)]).sort(),
+  });
+}
+
+async function ensureTable(dynamo: DynamoDBClient, def: TableDefinition, tableName: string, dataDir: string): Promise<'created' | 'kept'> {
+  try {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table && shapeOfDescription(Table) !== shapeOf(def)) {
+      throw new StaleLocalDataError(
+        `The local table "${tableName}" was created from an older definition than shared/tables.ts. ` +
+          `Delete the data folder (${dataDir}) and start again; local data cannot be migrated.`,
+      );
+    }
+    return 'kept';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keyAttributes(def).map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: def.partitionKey, KeyType: 'HASH' },
+        { AttributeName: def.sortKey, KeyType: 'RANGE' },
+      ],
+      ...(def.indexes.length === 0
+        ? {}
+        : {
+            GlobalSecondaryIndexes: def.indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            })),
+          }),
+    }),
+  );
+  try {
+    await dynamo.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // dynalite has no UpdateTimeToLive; expiry is enforced on every read anyway (shared/adapters/dynamo).
+    if (!(error instanceof Error) || !/UnknownOperation|not.*support/i.test(`${error.name} ${error.message}`)) throw error;
+  }
+  return 'created';
+}
+
+export async function ensureTables(
+  dynamo: DynamoDBClient,
+  tableNames: Record<TableName, string>,
+  dataDir: string,
+  definitions: readonly TableDefinition[] = tableList,
+): Promise<Record<TableName, 'created' | 'kept'>> {
+  const result = {} as Record<TableName, 'created' | 'kept'>;
+  for (const def of definitions) result[def.name] = await ensureTable(dynamo, def, tableNames[def.name], dataDir);
+  return result;
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+const hashingKeySecret = z.object({ hashingKey: z.string().min(32) });
+
+export interface SeedResult {
+  /** Set only when the credential was generated now: printed once, never stored in clear. */
+  generatedOperatorCredential?: string;
+  operatorCredentialSource: 'given' | 'generated' | 'kept';
+}
+
+/**
+ * Seeds the hashing key (once) and the operator credential hash. A credential given in the
+ * environment replaces the stored hash; without one, the stored hash is kept, or a new credential is
+ * generated and returned so the caller can print it once.
+ */
+export async function seedSecrets(secrets: SecretStore, prefix: string, givenCredential: string | undefined): Promise<SeedResult> {
+  const names = secretNames(prefix);
+  if ((await secrets.get(names.hashingKey, hashingKeySecret)) === undefined) {
+    await secrets.create(names.hashingKey, { hashingKey: randomBytes(32).toString('base64') }, 'Key for keyed hashes');
+  }
+  const stored = await secrets.get(names.operatorCredential, z.looseObject({ hash: z.string() }));
+  if (givenCredential !== undefined) {
+    const record = hashOperatorCredential(givenCredential, new Date());
+    if (stored === undefined) await secrets.create(names.operatorCredential, record, 'Operator credential hash');
+    else if (stored.hash !== record.hash) await secrets.put(names.operatorCredential, record);
+    return { operatorCredentialSource: 'given' };
+  }
+  if (stored !== undefined) return { operatorCredentialSource: 'kept' };
+  const generated = randomBytes(32).toString('base64url');
+  await secrets.create(names.operatorCredential, hashOperatorCredential(generated, new Date()), 'Operator credential hash');
+  return { operatorCredentialSource: 'generated', generatedOperatorCredential: generated };
+}

@@ -1,0 +1,130 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import sesLocal from 'aws-ses-v2-local';
+import { startSecretsManagerEmulator } from './secrets-manager';
+
+/**
+ * Starts the AWS emulators the product reaches through the real SDK clients: DynamoDB (dynalite on
+ * LevelDB), S3 (s3rver), SES (aws-ses-v2-local; its store is memory only) and Secrets Manager (our
+ * own, in ./secrets-manager.ts). All bind 127.0.0.1. With a data folder, DynamoDB, S3 and Secrets
+ * Manager keep their data across restarts; without one they live in memory (or a temp folder).
+ */
+
+export interface EmulatorPorts {
+  dynamodb: number;
+  s3: number;
+  ses: number;
+  secretsManager: number;
+}
+
+export interface StartEmulatorsOptions {
+  /** Folder for persisted data; omit for throw-away state (tests). */
+  dataDir?: string;
+  /** 0 (the default) picks a free port. */
+  ports?: Partial<EmulatorPorts>;
+  /** Time seen by the Secrets Manager emulator (scheduled deletions). */
+  clock?: () => Date;
+}
+
+export interface Emulators {
+  endpoints: Record<keyof EmulatorPorts, string>;
+  /** Environment that points the real AWS SDK clients at the emulators. */
+  sdkEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => {
+      resolve();
+    });
+  });
+}
+
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
+  const ports = { dynamodb: 0, s3: 0, ses: 0, secretsManager: 0, ...options.ports };
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const dataDir = options.dataDir;
+    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+
+    const dynamo = dynalite({
+      ...(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') }),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    const dynamoPort = await listen(dynamo, ports.dynamodb);
+    stops.push(() => closeServer(dynamo));
+
+    const s3Dir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'mdz-s3-')) : join(dataDir, 's3');
+    const s3 = new S3rver({ address: host, port: ports.s3, silent: true, directory: s3Dir, vhostBuckets: false });
+    const s3Address = await s3.run();
+    stops.push(async () => {
+      await s3.close();
+      if (dataDir === undefined) rmSync(s3Dir, { recursive: true, force: true });
+    });
+
+    const ses = await sesLocal({ host, port: ports.ses });
+    stops.push(() => closeServer(ses));
+    const sesPort = (ses.address() as AddressInfo).port;
+
+    const secrets = await startSecretsManagerEmulator({
+      port: ports.secretsManager,
+      host,
+      ...(dataDir === undefined ? {} : { dataFile: join(dataDir, 'secrets-manager.json') }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+    stops.push(() => secrets.close());
+
+    const endpoints = {
+      dynamodb: `http://${host}:${dynamoPort}`,
+      s3: `http://${host}:${s3Address.port}`,
+      ses: `http://${host}:${sesPort}`,
+      secretsManager: secrets.url,
+    };
+    return { endpoints, sdkEnv: sdkEnvFor(endpoints), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Endpoint overrides the AWS SDK v3 reads from the environment, plus dummy credentials. */
+export function sdkEnvFor(endpoints: Record<keyof EmulatorPorts, string>): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SES: endpoints.ses,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    // s3rver would otherwise store aws-chunked framing inside streamed objects.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

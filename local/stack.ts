@@ -1,0 +1,132 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { createAwsClients } from '../shared/adapters/aws-clients';
+import { SecretStore } from '../shared/adapters/secret-store';
+import { systemClock } from '../shared/domain/ports';
+import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
+import type { TableName } from '../shared/tables';
+import { ensureBucket, ensureTables, seedSecrets, type SeedResult } from './boot';
+import { startEmulators, type Emulators } from './emulators';
+import { startApiServer, type LocalServer } from './server';
+
+/**
+ * The whole local stack in one call: emulators, the prepared AWS resources, the product's settings
+ * and bindings in the environment, and (unless `api: false`) the API server. `npm start` and the
+ * end-to-end tests both use it, so they run the same thing.
+ */
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Local-stack options read from the environment (README, "Local mode"). */
+export const localEnvSchema = z.object({
+  PORT: port(3000),
+  DYNAMODB_PORT: port(8000),
+  S3_PORT: port(4568),
+  SES_PORT: port(8005),
+  SECRETS_MANAGER_PORT: port(4584),
+  DATA_DIR: z.string().min(1).default('.local-data'),
+  LOCAL_OPERATOR_CREDENTIAL: z.string().min(1).optional(),
+});
+export type LocalEnv = z.infer<typeof localEnvSchema>;
+
+export const localResources = {
+  tables: { state: 'mdz-state', workflow: 'mdz-workflow', audit: 'mdz-audit' } satisfies Record<TableName, string>,
+  bucket: 'mdz-data',
+  secretPrefix: DEFAULT_SECRET_PREFIX,
+};
+
+export interface LocalStackOptions {
+  ports: { api: number; dynamodb: number; s3: number; ses: number; secretsManager: number };
+  /** Persisted data folder; undefined keeps everything in memory/temp (tests). */
+  dataDir?: string;
+  operatorCredential?: string;
+  /** Start the API server (default true). */
+  api?: boolean;
+}
+
+export interface LocalStack {
+  emulators: Emulators;
+  api?: LocalServer;
+  apiUrl: string;
+  seed: SeedResult;
+  tables: Record<TableName, 'created' | 'kept'>;
+  /** Environment the stack set for the product (settings, bindings, SDK endpoints). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export function optionsFromEnv(env: Record<string, string | undefined> = process.env): LocalStackOptions {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = localEnvSchema.safeParse(present);
+  if (!result.success) {
+    throw new Error(result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+  }
+  const parsed = result.data;
+  return {
+    ports: {
+      api: parsed.PORT,
+      dynamodb: parsed.DYNAMODB_PORT,
+      s3: parsed.S3_PORT,
+      ses: parsed.SES_PORT,
+      secretsManager: parsed.SECRETS_MANAGER_PORT,
+    },
+    dataDir: resolve(parsed.DATA_DIR),
+    ...(parsed.LOCAL_OPERATOR_CREDENTIAL === undefined ? {} : { operatorCredential: parsed.LOCAL_OPERATOR_CREDENTIAL }),
+  };
+}
+
+/** Settings (local defaults unless already set), resource bindings and SDK endpoints. */
+function productEnv(apiUrl: string, emulators: Emulators): Record<string, string> {
+  const defaults: Record<string, string> = {
+    PUBLIC_BASE_URL: apiUrl,
+    OPERATOR_NOTIFY_EMAIL: 'operator@publisher.test',
+    SENDER_EMAIL: 'info@ecooffice.net',
+  };
+  const settings = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, process.env[k] ?? v]));
+  return {
+    ...settings,
+    ...emulators.sdkEnv,
+    STATE_TABLE: localResources.tables.state,
+    WORKFLOW_TABLE: localResources.tables.workflow,
+    AUDIT_TABLE: localResources.tables.audit,
+    SECRET_PREFIX: localResources.secretPrefix,
+    DATA_BUCKET: localResources.bucket,
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const emulators = await startEmulators({
+    ports: options.ports,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+  });
+  let api: LocalServer | undefined;
+  try {
+    // The API URL is needed for PUBLIC_BASE_URL before handlers load; with port 0 it is known after listen,
+    // and handlers read settings lazily on their first request.
+    if (options.api !== false) api = await startApiServer(options.ports.api);
+    const apiUrl = api?.url ?? `http://127.0.0.1:${options.ports.api}`;
+    const env = productEnv(apiUrl, emulators);
+    Object.assign(process.env, env);
+    const clients = createAwsClients(env);
+    const tables = await ensureTables(
+      clients.dynamoDb,
+      localResources.tables,
+      options.dataDir ?? '(in memory)',
+    );
+    await ensureBucket(clients.s3, localResources.bucket);
+    const seed = await seedSecrets(
+      new SecretStore(clients.secrets, systemClock),
+      localResources.secretPrefix,
+      options.operatorCredential,
+    );
+    const stop = async () => {
+      await api?.close();
+      await emulators.stop();
+    };
+    return { emulators, ...(api === undefined ? {} : { api }), apiUrl, seed, tables, env, stop };
+  } catch (error) {
+    await api?.close();
+    await emulators.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,243 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError, ValidationError } from '../../domain/errors';
+import { epochSeconds, type Clock } from '../../domain/ports';
+import { TTL_ATTRIBUTE } from '../../tables';
+
+/**
+ * The DynamoDB base every store builds on. Its rules:
+ * - expiry is checked on every read (TTL deletes late, and dynalite never does);
+ * - TTL values are whole epoch seconds in `expiresAt`;
+ * - every state change is one conditional write on `status` and `version`, which it increments;
+ * - single-use items are consumed by one conditional delete, so exactly one caller wins.
+ * Records read back are validated with the caller's zod schema.
+ */
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+/** Thrown when a conditional write loses: the record is not in the expected state or version. */
+export class StaleRecordError extends ConflictError {}
+
+const cursorSchema = z.record(z.string(), z.string());
+
+export class DynamoTable {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `expiresAt` for an item that should live `seconds` from now. */
+  ttlIn(seconds: number): number {
+    return epochSeconds(this.clock.now()) + Math.ceil(seconds);
+  }
+
+  private isExpired(item: Record<string, unknown>): boolean {
+    const expiresAt = item[TTL_ATTRIBUTE];
+    return typeof expiresAt === 'number' && expiresAt <= epochSeconds(this.clock.now());
+  }
+
+  /** Reads one item (strongly consistent); an expired item reads as absent. */
+  async get<S extends z.ZodType>(key: Key, schema: S): Promise<z.output<S> | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    if (Item === undefined || this.isExpired(Item)) return undefined;
+    return schema.parse(Item);
+  }
+
+  /** Writes a new item; fails with StaleRecordError when one with the same key exists (and is live). */
+  async create(item: Key & Record<string, unknown>): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          // An expired leftover that TTL has not deleted yet may be overwritten.
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_exists(#ttl) AND #ttl <= :now)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()) },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleRecordError('The record already exists');
+      throw error;
+    }
+  }
+
+  /**
+   * Moves a record from one of `from` states at `version` to new attributes in one conditional write,
+   * incrementing `version`. Returns the record as written. Losing the race throws StaleRecordError
+   * carrying the state the record is in now.
+   */
+  async transition<S extends z.ZodType>(
+    key: Key,
+    expect: { version: number; status?: readonly string[]; attributes?: Record<string, string | number> },
+    set: Record<string, unknown>,
+    schema: S,
+  ): Promise<z.output<S>> {
+    const names: Record<string, string> = { '#version': 'version', '#ttl': TTL_ATTRIBUTE };
+    const values: Record<string, unknown> = { ':version': expect.version, ':next': expect.version + 1 };
+    values[':now'] = epochSeconds(this.clock.now());
+    const conditions = ['#version = :version', '(attribute_not_exists(#ttl) OR #ttl > :now)'];
+    if (expect.status !== undefined) {
+      names['#status'] = 'status';
+      const placeholders = expect.status.map((status, i) => {
+        values[`:status${i}`] = status;
+        return `:status${i}`;
+      });
+      conditions.push(`#status IN (${placeholders.join(', ')})`);
+    }
+    for (const [i, [name, value]] of Object.entries(expect.attributes ?? {}).entries()) {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = value;
+      conditions.push(`#c${i} = :c${i}`);
+    }
+    const assignments = ['#version = :next'];
+    const removals: string[] = [];
+    for (const [i, [name, value]] of Object.entries(set).entries()) {
+      if (name === 'version' || name === 'pk' || name === 'sk') continue;
+      names[`#s${i}`] = name;
+      if (value === undefined) {
+        removals.push(`#s${i}`);
+      } else {
+        values[`:s${i}`] = value;
+        assignments.push(`#s${i} = :s${i}`);
+      }
+    }
+    const update = `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: `attribute_exists(pk) AND ${conditions.join(' AND ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return schema.parse(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // dynalite ignores ReturnValuesOnConditionCheckFailure: read the record to say where it is.
+      const current = await this.get(key, z.looseObject({ status: z.string().optional() }));
+      throw new StaleRecordError(
+        current === undefined ? 'The record does not exist or has expired' : 'The record changed since it was read',
+        current?.status,
+      );
+    }
+  }
+
+  /**
+   * Deletes a live single-use item and returns it; undefined when it is missing, expired or was
+   * already consumed. One conditional delete, so concurrent callers cannot both succeed.
+   */
+  async consume<S extends z.ZodType>(key: Key, schema: S): Promise<z.output<S> | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes === undefined ? undefined : schema.parse(Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Adds `by` to a numeric counter (creating it), keeping its TTL; returns the new value. */
+  async increment(key: Key, attribute: string, by: number, expiresAt: number): Promise<number> {
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#n': attribute, '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':by': by, ':ttl': expiresAt },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return z.number().parse(Attributes?.[attribute]);
+  }
+
+  /**
+   * Queries one partition (of the table or an index), newest first by default, skipping expired
+   * items. `cursor` continues a previous page and must belong to the same partition.
+   */
+  async query<S extends z.ZodType>(
+    options: {
+      index?: string;
+      partition: { name: string; value: string };
+      sortBetween?: { name: string; from: string; to: string };
+      newestFirst?: boolean;
+      limit?: number;
+      cursor?: string;
+    },
+    schema: S,
+  ): Promise<Page<z.output<S>>> {
+    const names: Record<string, string> = { '#p': options.partition.name };
+    const values: Record<string, unknown> = { ':p': options.partition.value };
+    let condition = '#p = :p';
+    if (options.sortBetween) {
+      names['#s'] = options.sortBetween.name;
+      values[':from'] = options.sortBetween.from;
+      values[':to'] = options.sortBetween.to;
+      condition += ' AND #s BETWEEN :from AND :to';
+    }
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.partition);
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: options.index,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: options.newestFirst === false,
+        Limit: options.limit ?? 50,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = Items.filter((item) => !this.isExpired(item)).map((item) => schema.parse(item));
+    return LastEvaluatedKey === undefined ? { items } : { items, cursor: encodeCursor(LastEvaluatedKey) };
+  }
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, partition: { name: string; value: string }): Record<string, string> {
+  const invalid = () => new ValidationError('The cursor is not valid for this listing', [{ path: 'query.cursor', message: 'invalid' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const key = cursorSchema.safeParse(parsed);
+  if (!key.success || key.data[partition.name] !== partition.value) throw invalid();
+  return key.data;
+}

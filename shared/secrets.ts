@@ -1,0 +1,19 @@
+/**
+ * Names of the secrets this deployment keeps in Secrets Manager, all under one prefix and grouped by
+ * scope (`app/`, `operator/`, `tokens/`) so IAM can grant each function one group (infra/bind.ts).
+ */
+export const DEFAULT_SECRET_PREFIX = 'mdz-publisher/';
+
+export function secretNames(prefix: string) {
+  return {
+    /** 32 random bytes (base64) for every keyed hash. */
+    hashingKey: `${prefix}app/hashing-key`,
+    /** Pinterest app id and secret: `{ clientId, clientSecret }`. */
+    pinterestApp: `${prefix}app/pinterest-client`,
+    /** Hash of the operator credential: `{ algorithm, hash, createdAt }`. */
+    operatorCredential: `${prefix}operator/credential`,
+    /** One secret per connection, so a reconnect never collides with a secret being deleted. */
+    tokens: (environment: string, accountId: string, connectionId: string) =>
+      `${prefix}tokens/${environment}/${accountId}/${connectionId}`,
+  };
+}
