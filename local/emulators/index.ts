@@ -11,7 +11,7 @@ import { startSecretsManagerEmulator } from './secrets-manager';
 /**
  * Starts the AWS emulators the product reaches through the real SDK clients: DynamoDB (dynalite on
  * LevelDB), S3 (s3rver), SES (aws-ses-v2-local; its store is memory only) and Secrets Manager (our
- * own, in ./secrets-manager.ts). All bind 127.0.0.1. With a data folder, DynamoDB, S3 and Secrets
+ * own, in ./secrets-manager/). All bind 127.0.0.1. With a data folder, DynamoDB, S3 and Secrets
  * Manager keep their data across restarts; without one they live in memory (or a temp folder).
  */
 
