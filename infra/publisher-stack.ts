@@ -2,11 +2,13 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
-import { functionSpecs, type FunctionId } from '../shared/routes';
+import { functionSpecs, schedules, type FunctionId } from '../shared/routes';
+import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { bind } from './bind';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { PublisherFunction } from './constructs/publisher-function';
+import { Schedules } from './constructs/schedules';
 
 export interface PublisherStackProps extends StackProps {
   /**
@@ -47,14 +49,16 @@ export class PublisherStack extends Stack {
     const settings = validateSettings(props.settings);
     const logRetention = retentionFor(settings.RETENTION_SECURITY_LOG_DAYS);
 
+    const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
     this.data = new Data(this, 'Data', {
+      secretPrefix,
       mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
       quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
     });
     const resources = {
       tables: this.data.tables,
       bucket: this.data.bucket,
-      secretPrefix: props.secretPrefix ?? 'mdz-publisher/',
+      secretPrefix,
       senderEmail: settings.SENDER_EMAIL,
     };
 
@@ -67,6 +71,7 @@ export class PublisherStack extends Stack {
     this.functions = built;
 
     this.api = new Api(this, 'Api', { functions: built, logRetention });
+    new Schedules(this, 'Schedules', { schedules, functions: built });
     const baseUrl = props.settings.PUBLIC_BASE_URL ?? this.api.httpApi.apiEndpoint;
     if (props.settings.PUBLIC_BASE_URL === undefined) {
       for (const target of Object.values(built)) target.fn.addEnvironment('PUBLIC_BASE_URL', baseUrl);

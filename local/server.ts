@@ -1,13 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { matchRoute } from '../shared/routes';
+import { matchRoute, schedules } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
+import { AuthorizerGate } from './authorizer-gate';
+import { Background } from './background';
 import { invoke } from './lambda-runtime';
 
 /**
- * The local stand-in for API Gateway (HTTP API): matches the route table, builds a payload 2.0
- * event, invokes the handler in-process and writes its result back. Answers that API Gateway itself
- * gives (unknown route, oversized body, a crashed or timed-out function) are copied byte for byte.
+ * The local stand-in for API Gateway (HTTP API): matches the route table, runs the operator
+ * authorizer on operator routes, builds a payload 2.0 event, invokes the handler in-process and
+ * writes its result back. Answers that API Gateway itself gives (unknown route, missing or refused
+ * credential, oversized body, a crashed or timed-out function) are copied byte for byte. It also runs
+ * asynchronous invocations and schedules (./background.ts); `POST /__local/schedules/{name}` on the
+ * loopback address triggers a schedule now (`npm run schedule -- <name>`).
  */
 
 /** API Gateway's own payload limit for HTTP APIs. */
@@ -34,9 +39,25 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+interface Runtime {
+  gate: AuthorizerGate;
+  background: Background;
+}
+
+/** Local-only control routes; never part of the product's API. */
+function handleLocalControl(req: IncomingMessage, res: ServerResponse, path: string, runtime: Runtime): boolean {
+  const trigger = /^\/__local\/schedules\/([\w-]+)$/.exec(path);
+  if (trigger === null || req.method !== 'POST') return false;
+  const name = trigger[1] ?? '';
+  if (runtime.background.trigger(name)) gatewayAnswer(res, 202, `schedule ${name} triggered`);
+  else gatewayAnswer(res, 404, `no schedule named ${name}`);
+  return true;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, runtime: Runtime): Promise<void> {
   const url = req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
+  if (path.startsWith('/__local/') && handleLocalControl(req, res, path, runtime)) return;
   const match = matchRoute(req.method ?? 'GET', path);
   if (match === undefined) {
     gatewayAnswer(res, 404, 'Not Found');
@@ -56,6 +77,21 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     routeKey: `${match.route.method} ${match.route.path}`,
     pathParameters: match.pathParameters,
   });
+  if (match.route.access === 'operator') {
+    let outcome;
+    try {
+      outcome = await runtime.gate.check(event);
+    } catch (error) {
+      console.error('[local] authorizer failed:', error instanceof Error ? error.message : 'unknown error');
+      gatewayAnswer(res, 500, 'Internal Server Error');
+      return;
+    }
+    if ('status' in outcome) {
+      gatewayAnswer(res, outcome.status, outcome.status === 401 ? 'Unauthorized' : 'Forbidden');
+      return;
+    }
+    Object.assign(event.requestContext, { authorizer: { lambda: outcome.context } });
+  }
   let result;
   try {
     result = readHttpApiResult((await invoke(match.route.fn, event)) as object | undefined);
@@ -76,13 +112,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 export interface LocalServer {
   server: Server;
   url: string;
+  background: Background;
   close(): Promise<void>;
 }
 
-/** Starts the local API on 127.0.0.1 (port 0 picks a free one). */
+/** Starts the local API on 127.0.0.1 (port 0 picks a free one) with its schedules running. */
 export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<LocalServer> {
+  const background = new Background({ invoke, schedules, log: (line) => console.error(line) });
+  const runtime: Runtime = { gate: new AuthorizerGate(), background };
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(req, res, runtime).catch((error: unknown) => {
       console.error('[local] request handling failed:', error instanceof Error ? error.message : 'unknown error');
       if (!res.headersSent) gatewayAnswer(res, 500, 'Internal Server Error');
       else res.destroy();
@@ -96,15 +135,19 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<Loca
     });
   });
   const address = server.address() as AddressInfo;
+  background.startSchedules();
   return {
     server,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolvePromise) => {
+    background,
+    close: async () => {
+      await new Promise<void>((resolvePromise) => {
         server.closeAllConnections();
         server.close(() => {
           resolvePromise();
         });
-      }),
+      });
+      await background.stop();
+    },
   };
 }

@@ -33,6 +33,9 @@ export interface FunctionSpec {
   assets?: readonly string[];
 }
 
+/** What every function that writes the security log needs: the audit table and the hashing key. */
+const securityLogging = { tables: { audit: 'RW' }, secrets: { app: 'RO' } } as const satisfies Grants;
+
 export const functionSpecs = {
   getHealth: {
     entry: 'functions/get-health.ts',
@@ -46,8 +49,22 @@ export const functionSpecs = {
     description: 'Serves the privacy policy as an HTML page',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: {},
+    grants: securityLogging,
     assets: ['shared/content/privacy-policy.txt'],
+  },
+  authorizeOperator: {
+    entry: 'functions/authorize-operator.ts',
+    description: 'Lambda authorizer: checks the operator credential against its stored hash',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    grants: { ...securityLogging, secrets: { app: 'RO', operator: 'RO' } },
+  },
+  getAudit: {
+    entry: 'functions/get-audit.ts',
+    description: 'Lists the security log, newest first',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: securityLogging,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -64,7 +81,19 @@ export interface RouteSpec {
 export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/health', fn: 'getHealth', access: 'public' },
   { method: 'GET', path: '/privacy', fn: 'getPrivacy', access: 'public' },
+  { method: 'GET', path: '/audit', fn: 'getAudit', access: 'operator' },
 ];
+
+/**
+ * The authorizer on every operator route, with API Gateway's semantics copied by the local server:
+ * no identity header → 401 without calling it; `isAuthorized: false` → 403. Results are cached per
+ * header value, so a rotated credential keeps working until the cache expires: keep it short.
+ */
+export const operatorAuthorizer = {
+  fn: 'authorizeOperator',
+  identityHeader: 'authorization',
+  cacheTtlSeconds: 30,
+} as const satisfies { fn: FunctionId; identityHeader: string; cacheTtlSeconds: number };
 
 export interface ScheduleSpec {
   name: string;

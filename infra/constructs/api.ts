@@ -1,10 +1,11 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { routes, type FunctionId } from '../../shared/routes';
+import { operatorAuthorizer, routes, type FunctionId } from '../../shared/routes';
 import type { PublisherFunction } from './publisher-function';
 
 export interface ApiProps {
@@ -27,7 +28,10 @@ const accessLogFormat = JSON.stringify({
   userAgent: '$context.identity.userAgent',
 });
 
-/** The HTTP API, built from the route table: one route per entry, one integration per function. */
+/**
+ * The HTTP API, built from the route table: one route per entry, one integration per function, and
+ * the operator authorizer (simple responses, short cache) on every operator route.
+ */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
 
@@ -52,6 +56,11 @@ export class Api extends Construct {
       },
     });
 
+    const authorizer = new HttpLambdaAuthorizer('OperatorAuthorizer', props.functions[operatorAuthorizer.fn].fn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [`$request.header.${operatorAuthorizer.identityHeader}`],
+      resultsCacheTtl: Duration.seconds(operatorAuthorizer.cacheTtlSeconds),
+    });
     const integrations = new Map<FunctionId, HttpLambdaIntegration>();
     for (const route of routes) {
       let integration = integrations.get(route.fn);
@@ -65,6 +74,7 @@ export class Api extends Construct {
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration,
+        ...(route.access === 'operator' ? { authorizer } : {}),
       });
       if (route.access === 'public' && created) {
         Validations.of(created).acknowledge({

@@ -2,7 +2,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, RateLimitedError } from '../domain/errors';
+import { outcomeForStatus } from '../domain/security-event';
+import type { SecurityLog } from '../adapters/dynamo/security-log';
 import { logger } from '../observability/logger';
+import { securityLog as defaultSecurityLog } from '../wiring';
 import { json, type HttpResult } from './responses';
 import { securityHeaders } from './security-headers';
 import { statusFor } from './status';
@@ -53,14 +56,52 @@ const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
 });
 
 /**
- * The one middy stack every HTTP function uses: Lambda context in the logs, security headers on every
- * answer (errors included), and the error mapping above.
+ * Writes one security-log entry per request, after the answer is known (errors included). A failed
+ * write is logged and does not fail the request: the answer has already been decided.
  */
-export function httpHandler(fn: HttpHandlerFn) {
-  return middy<HttpEvent, HttpResult>()
+const securityLogging = (log: () => SecurityLog): middy.MiddlewareObj<HttpEvent, HttpResult> => {
+  const write = async (request: middy.Request<HttpEvent, HttpResult>) => {
+    const { event, context, response, error } = request;
+    const status = response?.statusCode ?? 500;
+    const errorCode = error instanceof AppError ? error.code : error ? 'internal_error' : undefined;
+    try {
+      await log().write({
+        kind: 'http_request',
+        outcome: outcomeForStatus(status),
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        route: event.routeKey,
+        status,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        userAgent: event.requestContext.http.userAgent,
+        clientAddress: event.requestContext.http.sourceIp,
+        requestId: event.requestContext.requestId,
+        lambdaRequestId: context.awsRequestId,
+      });
+    } catch (writeError) {
+      logger.error('security log write failed', { error: writeError });
+    }
+  };
+  return { after: write, onError: write };
+};
+
+export interface HttpHandlerOptions {
+  /**
+   * The security log to write each request to; `false` for routes that must not depend on storage
+   * (`/health`). Defaults to the wired log.
+   */
+  securityLog?: (() => SecurityLog) | false;
+}
+
+/**
+ * The one middy stack every HTTP function uses: Lambda context in the logs, a security-log entry per
+ * request, security headers on every answer (errors included), and the error mapping above.
+ */
+export function httpHandler(fn: HttpHandlerFn, options: HttpHandlerOptions = {}) {
+  const log = options.securityLog ?? defaultSecurityLog;
+  const stack = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(requestKeys())
-    .use(securityHeaders())
-    .use(errorHandler())
-    .handler(fn);
+    .use(requestKeys());
+  if (log !== false) stack.use(securityLogging(log));
+  return stack.use(securityHeaders()).use(errorHandler()).handler(fn);
 }

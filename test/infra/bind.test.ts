@@ -23,7 +23,7 @@ const spec: FunctionSpec = {
 function build() {
   const app = testApp();
   const stack = new Stack(app, 'Bind', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const data = new Data(stack, 'Data', { mailRetentionDays: 365, quarantineRetentionDays: 30 });
+  const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30 });
   const target = new PublisherFunction(stack, 'Probe', { spec, settings: {}, logRetention: logs.RetentionDays.THREE_MONTHS });
   bind(target, spec.grants, {
     tables: data.tables,

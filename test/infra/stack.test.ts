@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from '../support/cdk';
+import { Schedules } from '../../infra/constructs/schedules';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
 import { functionSpecs, routes } from '../../shared/routes';
 import { tableList } from '../../shared/tables';
@@ -82,6 +83,33 @@ describe('the publisher stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { PayloadFormatVersion: '2.0' });
   });
 
+  it('puts the operator authorizer, simple responses with a 30 s cache, on every operator route only', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.authorization'],
+      AuthorizerResultTtlInSeconds: 30,
+    });
+    const operatorRoutes = routes.filter((r) => r.access === 'operator');
+    expect(operatorRoutes.length).toBeGreaterThan(0);
+    const routeResources = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Array<{
+      Properties: { RouteKey: string; AuthorizerId?: unknown };
+    }>;
+    for (const route of routes) {
+      const resource = routeResources.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`);
+      expect(resource?.Properties.AuthorizerId !== undefined).toBe(route.access === 'operator');
+    }
+  });
+
+  it('generates the hashing key in Secrets Manager under the app/ prefix', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'mdz-publisher/app/hashing-key',
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'hashingKey', PasswordLength: 64 }),
+    });
+  });
+
   it('writes access logs without client addresses', () => {
     const stages = template.findResources('AWS::ApiGatewayV2::Stage');
     const formats = Object.values(stages).map(
@@ -144,5 +172,22 @@ describe('cdk-nag on this app', () => {
     const stack = new Stack(app, 'Careless');
     new s3.Bucket(stack, 'OpenBucket');
     expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+});
+
+describe('schedules', () => {
+  it('creates one EventBridge rule per schedule table entry, targeting its function', () => {
+    const app = testApp();
+    const stack = new PublisherStack(app, 'Sched', { settings });
+    new Schedules(stack, 'Extra', {
+      schedules: [{ name: 'sweep-leases', fn: 'getHealth', rateMinutes: 5, description: 'test schedule' }],
+      functions: stack.functions,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^getHealthFn'), 'Arn'] } })],
+    });
+    expect(() => app.synth()).not.toThrow();
   });
 });

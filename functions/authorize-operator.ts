@@ -1,0 +1,50 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { credentialMatches, operatorCredentialRecord } from '../shared/domain/operator-credential';
+import { logger } from '../shared/observability/logger';
+import { names, secretStore, securityLog } from '../shared/wiring';
+
+type Result = APIGatewaySimpleAuthorizerWithContextResult<{ principal: string }>;
+
+/** `Authorization: Bearer <credential>`; anything else presents no credential. */
+function presentedCredential(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * The operator authorizer (API Gateway Lambda authorizer, simple responses). API Gateway itself
+ * answers 401 when the Authorization header is missing; this function answers `isAuthorized: false`
+ * (API Gateway's 403) for a wrong credential, after a constant-time comparison of its SHA-256 with
+ * the stored hash, and records the refusal in the security log.
+ */
+async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Result> {
+  const presented = presentedCredential(event.headers?.authorization);
+  const record = await secretStore().get(names().operatorCredential, operatorCredentialRecord);
+  if (record === undefined) logger.error('no operator credential is stored: run npm run operator-credential');
+  const allowed = presented !== undefined && record !== undefined && credentialMatches(presented, record);
+  if (!allowed) {
+    await securityLog()
+      .write({
+        kind: 'auth_denied',
+        outcome: 'denied',
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        route: event.routeKey,
+        status: 403,
+        errorCode: presented === undefined ? 'malformed_credential' : 'wrong_credential',
+        userAgent: event.requestContext.http.userAgent,
+        clientAddress: event.requestContext.http.sourceIp,
+        requestId: event.requestContext.requestId,
+      })
+      .catch((error: unknown) => {
+        logger.error('security log write failed', { error });
+      });
+  }
+  return { isAuthorized: allowed, context: { principal: allowed ? 'operator' : 'none' } };
+}
+
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, Result>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(authorize);

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { securityEventKinds } from '../shared/domain/security-event';
+import { ValidationError } from '../shared/domain/errors';
+import { httpHandler } from '../shared/http/handler';
+import { noBody, queryParams } from '../shared/http/input';
+import { json } from '../shared/http/responses';
+import { appSettings, clock, securityLog } from '../shared/wiring';
+
+const DAY_MS = 86_400_000;
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-29T10:00:00Z' });
+
+const query = z.strictObject({
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  kind: z.enum(securityEventKinds, { error: `kind must be one of ${securityEventKinds.join(', ')}` }).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+/**
+ * GET /audit (operator): the security log, newest first, filtered by time range (default: the whole
+ * retention period) and kind, paginated with `cursor` / `nextCursor`.
+ */
+export const handler = httpHandler(async (event) => {
+  noBody(event);
+  const q = queryParams(event, query);
+  const now = clock.now();
+  const oldest = new Date(now.getTime() - appSettings().RETENTION_SECURITY_LOG_DAYS * DAY_MS);
+  const to = q.to === undefined ? now : new Date(q.to);
+  const requestedFrom = q.from === undefined ? oldest : new Date(q.from);
+  const from = requestedFrom < oldest ? oldest : requestedFrom;
+  if (from > to) {
+    throw new ValidationError('from must not be later than to', [{ path: 'query.from', message: 'after to' }]);
+  }
+  const page = await securityLog().list({
+    from,
+    to,
+    limit: q.limit,
+    ...(q.kind === undefined ? {} : { kind: q.kind }),
+    ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+  });
+  return json(200, {
+    items: page.items,
+    ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
+    range: { from: from.toISOString(), to: to.toISOString() },
+  });
+});

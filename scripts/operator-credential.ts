@@ -1,0 +1,47 @@
+/**
+ * `npm run operator-credential`: creates or rotates the operator credential. It generates a random
+ * credential (or takes `--credential VALUE`), stores only its SHA-256 in Secrets Manager under
+ * `<prefix>operator/credential`, and prints the credential once.
+ *
+ * Local stack: `npm run operator-credential -- --local` (talks to the local Secrets Manager emulator
+ * on SECRETS_MANAGER_PORT, default 4584; `npm start` must be running).
+ * AWS: run with AWS credentials for the account (e.g. AWS_PROFILE), `--prefix` if not `mdz-publisher/`.
+ * A rotated credential keeps working until API Gateway's authorizer cache expires (30 s).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretStore } from '../shared/adapters/secret-store';
+import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
+import { systemClock } from '../shared/domain/ports';
+import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      local: { type: 'boolean', default: false },
+      prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX },
+      credential: { type: 'string' },
+    },
+  });
+  const client = values.local
+    ? new SecretsManagerClient({
+        endpoint: `http://127.0.0.1:${process.env.SECRETS_MANAGER_PORT ?? '4584'}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      })
+    : new SecretsManagerClient({});
+  const store = new SecretStore(client, systemClock, 0);
+  const name = secretNames(values.prefix).operatorCredential;
+  const credential = values.credential ?? randomBytes(32).toString('base64url');
+  const record = hashOperatorCredential(credential, new Date());
+  if ((await store.get(name, operatorCredentialRecord)) === undefined) await store.create(name, record, 'Operator credential hash');
+  else await store.put(name, record);
+  console.log(`Stored the hash in ${name}.`);
+  if (values.credential === undefined) console.log(`Operator credential (shown once):\n  ${credential}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

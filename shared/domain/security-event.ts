@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The security log's record: what the privacy policy lists under "website and security logs"
+ * (requested URL without its query, time, user-agent, rate-limit signals, diagnostic errors) plus
+ * request ids. The client address is present only as a keyed hash.
+ */
+
+export const securityEventKinds = [
+  'http_request',
+  'auth_denied',
+  'oauth_start',
+  'oauth_callback',
+  'account',
+  'privacy_request',
+  'pseudonymised',
+] as const;
+export type SecurityEventKind = (typeof securityEventKinds)[number];
+
+export const outcomes = ['ok', 'client_error', 'server_error', 'denied', 'rate_limited'] as const;
+export type Outcome = (typeof outcomes)[number];
+
+export const securityEventSchema = z.object({
+  id: z.string(),
+  time: z.string(),
+  kind: z.enum(securityEventKinds),
+  outcome: z.enum(outcomes),
+  method: z.string().optional(),
+  /** Path only: a query string may carry codes, states or tickets. */
+  path: z.string().optional(),
+  route: z.string().optional(),
+  status: z.number().int().optional(),
+  errorCode: z.string().optional(),
+  userAgent: z.string().optional(),
+  clientHash: z.string().optional(),
+  requestId: z.string().optional(),
+  lambdaRequestId: z.string().optional(),
+  rateLimit: z.object({ limited: z.boolean(), remaining: z.number().optional() }).optional(),
+  /** Free-form, non-secret facts about the event (scopes granted, account id, …). */
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional(),
+});
+export type SecurityEvent = z.infer<typeof securityEventSchema>;
+
+export type NewSecurityEvent = Omit<SecurityEvent, 'id' | 'time' | 'clientHash'> & {
+  /** Raw client address; hashed by the writer, never stored. */
+  clientAddress?: string;
+};
+
+export function outcomeForStatus(status: number): Outcome {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'denied';
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'client_error';
+  return 'ok';
+}
+
+/** Removes a query string and fragment from a path or URL, keeping only the path. */
+export function pathOnly(pathOrUrl: string): string {
+  const cut = pathOrUrl.search(/[?#]/);
+  return cut === -1 ? pathOrUrl : pathOrUrl.slice(0, cut);
+}
+
+/** User agents are kept, but bounded: they are attacker-controlled text. */
+export function boundedUserAgent(userAgent: string | undefined): string | undefined {
+  if (userAgent === undefined || userAgent === '') return undefined;
+  return userAgent.length > 512 ? `${userAgent.slice(0, 512)}…` : userAgent;
+}

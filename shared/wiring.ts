@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { awsClients } from './adapters/aws-clients';
+import { SecurityLog } from './adapters/dynamo/security-log';
+import { DynamoTable } from './adapters/dynamo/table';
+import { SecretStore } from './adapters/secret-store';
+import { requireBinding, settings, type Settings } from './config';
+import { ConfigError } from './domain/errors';
+import { systemClock, type Clock } from './domain/ports';
+import { secretNames } from './secrets';
+
+/**
+ * The one composition root: real adapters wired from validated configuration. Each piece is built on
+ * first use and kept for the life of the process (a Lambda container), so a function only needs the
+ * bindings of the pieces it uses, and a missing one fails naming its variable.
+ */
+
+const hashingKeySecret = z.object({ hashingKey: z.string().min(32) });
+
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export const clock: Clock = systemClock;
+
+export const appSettings = (): Settings => settings();
+
+export const secretStore = lazy(() => new SecretStore(awsClients().secrets, clock, 30_000));
+
+export const names = lazy(() => secretNames(requireBinding('SECRET_PREFIX')));
+
+/** The app's hashing key (Secrets Manager), read once per container. */
+export const hashingKey = lazy(() => {
+  let key: Promise<Buffer> | undefined;
+  return () => {
+    key ??= secretStore()
+      .get(names().hashingKey, hashingKeySecret)
+      .then((secret) => {
+        if (secret === undefined) throw new ConfigError([names().hashingKey], [`secret ${names().hashingKey} is missing`]);
+        return Buffer.from(secret.hashingKey, 'utf8');
+      })
+      .catch((error: unknown) => {
+        key = undefined; // retry on the next call rather than caching a failure
+        throw error;
+      });
+    return key;
+  };
+});
+
+export const auditTable = lazy(() => new DynamoTable(awsClients().dynamo, requireBinding('AUDIT_TABLE'), clock));
+
+export const securityLog = lazy(
+  () => new SecurityLog(auditTable(), clock, hashingKey(), appSettings().RETENTION_SECURITY_LOG_DAYS),
+);
