@@ -48,9 +48,9 @@ function authorizerEvent(event: APIGatewayProxyEventV2, identity: string): APIGa
     rawPath: event.rawPath,
     rawQueryString: event.rawQueryString,
     cookies: event.cookies ?? [],
-    headers: event.headers as Record<string, string>,
-    ...(event.queryStringParameters === undefined ? {} : { queryStringParameters: event.queryStringParameters as Record<string, string> }),
+    headers: event.headers,
+    ...(event.queryStringParameters === undefined ? {} : { queryStringParameters: event.queryStringParameters }),
     requestContext: event.requestContext,
-    ...(event.pathParameters === undefined ? {} : { pathParameters: event.pathParameters as Record<string, string> }),
+    ...(event.pathParameters === undefined ? {} : { pathParameters: event.pathParameters }),
   };
 }

@@ -118,7 +118,7 @@ export interface LocalServer {
 
 /** Starts the local API on 127.0.0.1 (port 0 picks a free one) with its schedules running. */
 export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<LocalServer> {
-  const background = new Background({ invoke, schedules, log: (line) => console.error(line) });
+  const background = new Background({ invoke, schedules, log: (line) => { console.error(line); } });
   const runtime: Runtime = { gate: new AuthorizerGate(), background };
   const server = createServer((req, res) => {
     handle(req, res, runtime).catch((error: unknown) => {

@@ -12,7 +12,7 @@ if (name === undefined || name === '') {
 }
 fetch(`http://127.0.0.1:${port}/__local/schedules/${encodeURIComponent(name)}`, { method: 'POST' })
   .then(async (res) => {
-    console.log((await res.json()) as unknown);
+    console.log((await res.json()));
     process.exit(res.ok ? 0 : 1);
   })
   .catch((error: unknown) => {

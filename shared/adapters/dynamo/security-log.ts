@@ -69,7 +69,8 @@ export class SecurityLog {
   async list(query: AuditQuery): Promise<Page<SecurityEvent>> {
     const fromKey = query.from.toISOString();
     const toKey = `${query.to.toISOString()}#\uffff`;
-    const clean = (items: Array<z.infer<typeof storedSchema>>) => items.map(({ pk: _pk, sk: _sk, ...event }) => event);
+    // Parsing with the event schema (which has no key fields) strips pk, sk and index keys.
+    const clean = (items: Array<z.infer<typeof storedSchema>>) => items.map((item) => securityEventSchema.parse(item));
     if (query.kind !== undefined) {
       const page = await this.table.query(
         {

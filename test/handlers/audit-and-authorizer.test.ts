@@ -1,0 +1,105 @@
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { buildHttpApiEvent } from '../../local/api-event';
+import { invoke } from '../../local/lambda-runtime';
+import { callFunction } from '../support/http';
+import { uniquePrefix } from '../support/aws';
+
+interface AuditBody {
+  items: Array<{ kind: string; path?: string; userAgent?: string; status?: number; outcome: string; errorCode?: string; clientHash?: string }>;
+  nextCursor?: string;
+  range: { from: string; to: string };
+}
+
+async function audit(query: string) {
+  const res = await callFunction('getAudit', { method: 'GET', url: `/audit${query}` });
+  return { status: res.statusCode, body: res.json() as AuditBody };
+}
+
+function authorizerEvent(authorization: string | undefined, userAgent: string): APIGatewayRequestAuthorizerEventV2 {
+  const http = buildHttpApiEvent({
+    method: 'GET',
+    url: '/audit',
+    routeKey: 'GET /audit',
+    headers: { ...(authorization === undefined ? {} : { authorization }), 'user-agent': userAgent },
+  });
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:local:0:api/$default/GET/audit',
+    identitySource: authorization === undefined ? [] : [authorization],
+    routeKey: http.routeKey,
+    rawPath: http.rawPath,
+    rawQueryString: http.rawQueryString,
+    cookies: [],
+    headers: http.headers,
+    requestContext: http.requestContext,
+  };
+}
+
+describe('the security log written by every HTTP function', () => {
+  it('records a page view with outcome, status, user agent and a hashed address, never the query', async () => {
+    const agent = uniquePrefix('agent');
+    await callFunction('getPrivacy', { method: 'GET', url: '/privacy?ticket=SENTINELticket', headers: { 'user-agent': agent }, sourceIp: '198.51.100.7' });
+    const { body } = await audit('?kind=http_request&limit=100');
+    const entry = body.items.find((e) => e.userAgent === agent);
+    expect(entry).toMatchObject({ path: '/privacy', status: 200, outcome: 'ok' });
+    expect(entry?.clientHash).toEqual(expect.any(String));
+    expect(JSON.stringify(entry)).not.toContain('SENTINEL');
+    expect(JSON.stringify(entry)).not.toContain('198.51.100.7');
+  });
+
+  it('records refused requests with their error code', async () => {
+    const agent = uniquePrefix('bad');
+    const res = await callFunction('getPrivacy', { method: 'GET', url: '/privacy?format=pdf', headers: { 'user-agent': agent } });
+    expect(res.statusCode).toBe(400);
+    const { body } = await audit('?kind=http_request&limit=100');
+    expect(body.items.find((e) => e.userAgent === agent)).toMatchObject({ status: 400, outcome: 'client_error', errorCode: 'validation_failed' });
+  });
+});
+
+describe('GET /audit', () => {
+  it('lists newest first within the retention window', async () => {
+    const { status, body } = await audit('?limit=5');
+    expect(status).toBe(200);
+    expect(body.items.length).toBeLessThanOrEqual(5);
+    const days = (Date.parse(body.range.to) - Date.parse(body.range.from)) / 86_400_000;
+    expect(Math.round(days)).toBe(90);
+  });
+
+  it('clamps a range that starts before the retention period', async () => {
+    const { body } = await audit('?from=2000-01-01T00:00:00Z');
+    expect(Date.parse(body.range.from)).toBeGreaterThan(Date.parse('2000-01-02T00:00:00Z'));
+  });
+
+  it.each([
+    ['an unknown parameter', '?sort=asc', 'sort'],
+    ['a malformed time', '?from=yesterday', 'ISO 8601'],
+    ['an unknown kind', '?kind=all', 'kind must be one of'],
+    ['a limit out of range', '?limit=1000', 'limit'],
+    ['a reversed range', '?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', 'from must not be later than to'],
+    ['a forged cursor', '?cursor=abc', 'cursor'],
+  ])('answers %s with a clear 400', async (_case, query, message) => {
+    const { status, body } = await audit(query);
+    expect(status).toBe(400);
+    expect(JSON.stringify(body)).toContain(message);
+  });
+});
+
+describe('the operator authorizer', () => {
+  const right = 'Bearer test-operator-credential-0123456789abcdef';
+
+  it('allows the stored credential and names the principal', async () => {
+    expect(await invoke('authorizeOperator', authorizerEvent(right, 'ok'))).toEqual({ isAuthorized: true, context: { principal: 'operator' } });
+  });
+
+  it.each([
+    ['a wrong credential', 'Bearer test-operator-credential-0123456789abcdeX', 'wrong_credential'],
+    ['another scheme', 'Basic dGVzdDp0ZXN0', 'malformed_credential'],
+    ['an empty bearer', 'Bearer ', 'malformed_credential'],
+  ])('refuses %s and records the refusal', async (_case, header, errorCode) => {
+    const agent = uniquePrefix('deny');
+    expect(await invoke('authorizeOperator', authorizerEvent(header, agent))).toEqual({ isAuthorized: false, context: { principal: 'none' } });
+    const { body } = await audit('?kind=auth_denied&limit=100');
+    expect(body.items.find((e) => e.userAgent === agent)).toMatchObject({ path: '/audit', outcome: 'denied', errorCode });
+  });
+});

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+const repoRoot = join(__dirname, '../..');
+
+/** The test worker's environment without what the global setup pointed at its own emulators. */
+function cleanEnv(): Record<string, string | undefined> {
+  const productVars = /^(AWS_|PUBLIC_BASE_URL$|OPERATOR_NOTIFY_EMAIL$|SENDER_EMAIL$|STATE_TABLE$|WORKFLOW_TABLE$|AUDIT_TABLE$|SECRET_PREFIX$|DATA_BUCKET$)/;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !productVars.test(name)));
+}
+
+export interface Started {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  urls: { api: string; dynamodb: string; s3: string; ses: string; secretsManager: string };
+}
+
+/** Runs `npm start`'s script (tsx local/start.ts) on free ports and waits for its banner. */
+export async function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), ['local/start.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...cleanEnv(),
+      PORT: '0',
+      DYNAMODB_PORT: '0',
+      S3_PORT: '0',
+      SES_PORT: '0',
+      SECRETS_MANAGER_PORT: '0',
+      LOCAL_OPERATOR_CREDENTIAL: '',
+      ...env,
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`start did not finish:\n${out}`));
+    }, 25_000);
+    child.stdout.on('data', () => {
+      if (out.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start exited with ${String(code)}:\n${out}`));
+    });
+  });
+  const url = (label: string) => new RegExp(`${label}\\s+(http://127\\.0\\.0\\.1:\\d+)`).exec(out)?.[1] ?? '';
+  return {
+    child,
+    output: () => out,
+    urls: { api: url('API'), dynamodb: url('DynamoDB'), s3: url('S3'), ses: url('SES'), secretsManager: url('Secrets Manager') },
+  };
+}
+
+/** Sends Ctrl-C and resolves with the exit code. */
+export function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => {
+      resolve(code);
+    });
+    started.child.kill('SIGINT');
+  });
+}
+
