@@ -146,7 +146,7 @@ export class PinterestClient {
       const first = result.error.issues[0];
       throw new PinterestResponseError(environment, response.status, requestId, `${first?.path.join('.') ?? ''} ${first?.message ?? 'invalid'}`);
     }
-    return { data: result.data as z.output<S>, status: response.status, requestId, rateLimit };
+    return { data: result.data, status: response.status, requestId, rateLimit };
   }
 
   /**
