@@ -123,8 +123,14 @@ export interface SeedResult {
  * environment replaces the stored hash; without one, the stored hash is kept, or a new credential is
  * generated and returned so the caller can print it once.
  */
-export async function seedSecrets(secrets: SecretStore, prefix: string, givenCredential: string | undefined): Promise<SeedResult> {
+export async function seedSecrets(
+  secrets: SecretStore,
+  prefix: string,
+  givenCredential: string | undefined,
+  pinterestApp?: { clientId: string; clientSecret: string },
+): Promise<SeedResult> {
   const names = secretNames(prefix);
+  if (pinterestApp !== undefined) await seedPinterestApp(secrets, names.pinterestApp, pinterestApp);
   if ((await secrets.get(names.hashingKey, hashingKeySecret)) === undefined) {
     await secrets.create(names.hashingKey, { hashingKey: randomBytes(32).toString('base64') }, 'Key for keyed hashes');
   }
@@ -139,4 +145,14 @@ export async function seedSecrets(secrets: SecretStore, prefix: string, givenCre
   const generated = randomBytes(32).toString('base64url');
   await secrets.create(names.operatorCredential, hashOperatorCredential(generated, new Date()), 'Operator credential hash');
   return { operatorCredentialSource: 'generated', generatedOperatorCredential: generated };
+}
+
+const pinterestAppSecret = z.object({ clientId: z.string(), clientSecret: z.string() });
+
+/** The Pinterest app credentials (the emulator's, or real ones from the environment). */
+async function seedPinterestApp(secrets: SecretStore, name: string, app: { clientId: string; clientSecret: string }): Promise<void> {
+  const stored = await secrets.get(name, pinterestAppSecret);
+  const value = { clientId: app.clientId, clientSecret: app.clientSecret };
+  if (stored === undefined) await secrets.create(name, value, 'Pinterest app id and secret');
+  else if (stored.clientId !== value.clientId || stored.clientSecret !== value.clientSecret) await secrets.put(name, value);
 }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createAwsClients } from '../shared/adapters/aws-clients';
 import { SecretStore } from '../shared/adapters/secret-store';
@@ -7,6 +7,7 @@ import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import type { TableName } from '../shared/tables';
 import { ensureBucket, ensureTables, seedSecrets, type SeedResult } from './boot';
 import { startEmulators, type Emulators } from './emulators';
+import { startPinterestEmulator, type PinterestEmulator } from './emulators/pinterest';
 import { startApiServer, type LocalServer } from './server';
 
 /**
@@ -24,6 +25,12 @@ export const localEnvSchema = z.object({
   S3_PORT: port(4568),
   SES_PORT: port(8005),
   SECRETS_MANAGER_PORT: port(4584),
+  PINTEREST_WWW_PORT: port(8090),
+  PINTEREST_SANDBOX_PORT: port(8091),
+  PINTEREST_PRODUCTION_PORT: port(8092),
+  /** Real Pinterest app credentials: when both are set, the local stack talks to the real Pinterest. */
+  PINTEREST_CLIENT_ID: z.string().regex(/^\d+$/, 'must be the numeric Pinterest app id').optional(),
+  PINTEREST_CLIENT_SECRET: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('.local-data'),
   LOCAL_OPERATOR_CREDENTIAL: z.string().min(1).optional(),
 });
@@ -36,7 +43,16 @@ export const localResources = {
 };
 
 export interface LocalStackOptions {
-  ports: { api: number; dynamodb: number; s3: number; ses: number; secretsManager: number };
+  ports: {
+    api: number;
+    dynamodb: number;
+    s3: number;
+    ses: number;
+    secretsManager: number;
+    pinterest?: { www: number; sandbox: number; production: number };
+  };
+  /** Real Pinterest app credentials; without them the Pinterest emulator runs. */
+  realPinterestApp?: { clientId: string; clientSecret: string };
   /** Persisted data folder; undefined keeps everything in memory/temp (tests). */
   dataDir?: string;
   operatorCredential?: string;
@@ -46,6 +62,7 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   emulators: Emulators;
+  pinterest?: PinterestEmulator;
   api?: LocalServer;
   apiUrl: string;
   seed: SeedResult;
@@ -69,18 +86,30 @@ export function optionsFromEnv(env: Record<string, string | undefined> = process
       s3: parsed.S3_PORT,
       ses: parsed.SES_PORT,
       secretsManager: parsed.SECRETS_MANAGER_PORT,
+      pinterest: { www: parsed.PINTEREST_WWW_PORT, sandbox: parsed.PINTEREST_SANDBOX_PORT, production: parsed.PINTEREST_PRODUCTION_PORT },
     },
+    ...(parsed.PINTEREST_CLIENT_ID !== undefined && parsed.PINTEREST_CLIENT_SECRET !== undefined
+      ? { realPinterestApp: { clientId: parsed.PINTEREST_CLIENT_ID, clientSecret: parsed.PINTEREST_CLIENT_SECRET } }
+      : {}),
     dataDir: resolve(parsed.DATA_DIR),
     ...(parsed.LOCAL_OPERATOR_CREDENTIAL === undefined ? {} : { operatorCredential: parsed.LOCAL_OPERATOR_CREDENTIAL }),
   };
 }
 
 /** Settings (local defaults unless already set), resource bindings and SDK endpoints. */
-function productEnv(apiUrl: string, emulators: Emulators): Record<string, string> {
+function productEnv(apiUrl: string, emulators: Emulators, pinterest: PinterestEmulator | undefined): Record<string, string> {
   const defaults: Record<string, string> = {
     PUBLIC_BASE_URL: apiUrl,
     OPERATOR_NOTIFY_EMAIL: 'operator@publisher.test',
     SENDER_EMAIL: 'info@ecooffice.net',
+    // Without real app credentials every Pinterest URL points at the emulator.
+    ...(pinterest === undefined
+      ? {}
+      : {
+          PINTEREST_AUTHORIZE_URL: pinterest.urls.authorize,
+          PINTEREST_API_BASE_SANDBOX: pinterest.urls.sandbox,
+          PINTEREST_API_BASE_PRODUCTION: pinterest.urls.production,
+        }),
   };
   const settings = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, process.env[k] ?? v]));
   return {
@@ -100,12 +129,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
   let api: LocalServer | undefined;
+  let pinterest: PinterestEmulator | undefined;
   try {
     // The API URL is needed for PUBLIC_BASE_URL before handlers load; with port 0 it is known after listen,
     // and handlers read settings lazily on their first request.
     if (options.api !== false) api = await startApiServer(options.ports.api);
     const apiUrl = api?.url ?? `http://127.0.0.1:${options.ports.api}`;
-    const env = productEnv(apiUrl, emulators);
+    const baseUrl = process.env.PUBLIC_BASE_URL ?? apiUrl;
+    if (options.realPinterestApp === undefined) {
+      pinterest = await startPinterestEmulator({
+        ...(options.ports.pinterest === undefined ? {} : { ports: options.ports.pinterest }),
+        ...(options.dataDir === undefined ? {} : { dataFile: join(options.dataDir, 'pinterest.json') }),
+        app: { redirectUris: [`${baseUrl}/oauth/callback`] },
+      });
+    }
+    const env = productEnv(apiUrl, emulators, pinterest);
     Object.assign(process.env, env);
     const clients = createAwsClients(env);
     const tables = await ensureTables(
@@ -118,14 +156,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       new SecretStore(clients.secrets, systemClock),
       localResources.secretPrefix,
       options.operatorCredential,
+      options.realPinterestApp ?? pinterest?.app,
     );
     const stop = async () => {
       await api?.close();
+      await pinterest?.close();
       await emulators.stop();
     };
-    return { emulators, ...(api === undefined ? {} : { api }), apiUrl, seed, tables, env, stop };
+    return {
+      emulators,
+      ...(pinterest === undefined ? {} : { pinterest }),
+      ...(api === undefined ? {} : { api }),
+      apiUrl,
+      seed,
+      tables,
+      env,
+      stop,
+    };
   } catch (error) {
     await api?.close();
+    await pinterest?.close();
     await emulators.stop();
     throw error;
   }

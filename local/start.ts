@@ -21,6 +21,13 @@ async function main(): Promise<void> {
   console.log(`  S3               ${e.s3}  (s3rver)`);
   console.log(`  SES              ${e.ses}  (aws-ses-v2-local: sent mail at ${e.ses}/ , memory only)`);
   console.log(`  Secrets Manager  ${e.secretsManager}`);
+  if (stack.pinterest === undefined) {
+    console.log('  Pinterest        the real Pinterest (PINTEREST_CLIENT_ID / PINTEREST_CLIENT_SECRET are set)');
+  } else {
+    const p = stack.pinterest.urls;
+    console.log(`  Pinterest        emulator: authorize ${p.authorize}  sandbox ${p.sandbox}  production ${p.production}`);
+    console.log(`                   app ${stack.pinterest.app.clientId}, redirect URI ${stack.pinterest.app.redirectUris.join(' ')}`);
+  }
   if (stack.seed.generatedOperatorCredential !== undefined) {
     console.log('\n  Operator credential (shown once; only its hash is stored):');
     console.log(`    ${stack.seed.generatedOperatorCredential}`);

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { isKnownScope } from './constants';
+import { faultSchema } from './faults';
+import type { EmulatorService } from './service';
+import { userSchema } from './state';
+import { expireAccessTokens, grantTokens, revokeGrant } from './tokens';
+import type { AccessTier, ConsentMode, EmulatorControls, EmulatorUser, Fault, IssuedTokens, LoggedRequest, PinterestEnvironment } from './types';
+
+/**
+ * The test controls. Every input is validated here (not only over HTTP) because local tooling may
+ * call them from plain JavaScript; a bad input throws `ControlError`, which HTTP shows as a 400.
+ * Each change is written to the data file at once.
+ */
+
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+}
+
+export const consentModeSchema = z.enum(['manual', 'approve', 'deny']);
+export const tierSchema = z.enum(['trial', 'standard']);
+export const environmentSchema = z.enum(['sandbox', 'production']);
+
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
+  throw new ControlError(`Invalid control input: ${where}${issue?.message ?? 'invalid'}`);
+}
+
+const redirectUriSchema = z.string().refine((uri) => URL.canParse(uri), 'must be an absolute URL');
+const scopesSchema = z.array(z.string().refine(isKnownScope, 'unknown scope')).min(1);
+
+export class Controls implements EmulatorControls {
+  constructor(private readonly service: EmulatorService) {}
+
+  private get state(): EmulatorService['store']['state'] {
+    return this.service.store.state;
+  }
+
+  private nowMs(): number {
+    return this.service.clock().getTime();
+  }
+
+  private save(): void {
+    this.service.store.flush();
+  }
+
+  private requireUser(userId: string): void {
+    if (this.service.store.user(userId) === undefined) throw new ControlError(`Unknown user: ${userId}`);
+  }
+
+  // Arrow properties keep the methods bound, so `const { reset } = emulator.controls` works.
+
+  readonly setConsentMode = (mode: ConsentMode): void => {
+    this.state.consentMode = parseInput(consentModeSchema, mode);
+    this.save();
+  };
+
+  readonly setConsentingUser = (userId: string): void => {
+    this.requireUser(userId);
+    this.state.consentingUserId = userId;
+    this.save();
+  };
+
+  readonly addUser = (user: EmulatorUser): void => {
+    const valid = parseInput(userSchema, user);
+    const clash = this.state.users.find((u) => u.username === valid.username && u.id !== valid.id);
+    if (clash !== undefined) throw new ControlError(`Username ${valid.username} is taken by user ${clash.id}`);
+    this.state.users = [...this.state.users.filter((u) => u.id !== valid.id), valid];
+    this.save();
+  };
+
+  readonly registerRedirectUri = (uri: string): void => {
+    const valid = parseInput(redirectUriSchema, uri);
+    if (!this.state.app.redirectUris.includes(valid)) this.state.app.redirectUris.push(valid);
+    this.save();
+  };
+
+  readonly setTier = (tier: AccessTier): void => {
+    this.state.app.tier = parseInput(tierSchema, tier);
+    this.save();
+  };
+
+  readonly injectFault = (fault: Fault): string => this.service.faults.inject(parseInput(faultSchema, fault));
+
+  readonly clearFaults = (): void => {
+    this.service.faults.clear();
+  };
+
+  readonly revokeGrant = (environment: PinterestEnvironment, userId: string): void => {
+    revokeGrant(this.service.store, parseInput(environmentSchema, environment), userId);
+    this.save();
+  };
+
+  readonly expireAccessTokens = (environment: PinterestEnvironment, userId?: string): void => {
+    expireAccessTokens(this.service.store, parseInput(environmentSchema, environment), userId, this.nowMs());
+    this.save();
+  };
+
+  readonly requests = (): LoggedRequest[] => this.service.log.all();
+
+  readonly reset = (): void => {
+    this.service.store.resetData();
+    this.service.faults.clear();
+    this.service.log.clear();
+    this.service.limiter.clear();
+    this.save();
+  };
+
+  readonly issueTokens = (environment: PinterestEnvironment, userId: string, scopes: string[]): IssuedTokens => {
+    const env = parseInput(environmentSchema, environment);
+    this.requireUser(userId);
+    const consent = { clientId: this.state.app.clientId, userId, scopes: parseInput(scopesSchema, scopes) };
+    const tokens = grantTokens(this.service.store, env, consent, this.nowMs());
+    this.save();
+    if (tokens.refresh === undefined) throw new Error('Pinterest emulator: no refresh token was issued');
+    return { accessToken: tokens.accessToken, refreshToken: tokens.refresh.token };
+  };
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Fault, HostName } from './types';
+
+/**
+ * Injected faults: each matches requests by host, method and path and affects the next `times`
+ * matching requests. Per request, every matching `delay` is served (and counted), then at most one
+ * other fault, the earliest injected, decides the outcome; faults on the `/_emulator/` control routes
+ * are never applied, so a broad fault cannot lock the tests out of `clearFaults`.
+ */
+
+const target = z.object({
+  host: z.enum(['www', 'sandbox', 'production', 'any']),
+  method: z.string().min(1).optional(),
+  path: z.string().min(1),
+  times: z.number().int().min(1).optional(),
+});
+
+export const faultSchema = z.discriminatedUnion('kind', [
+  target.extend({ kind: z.literal('status'), status: z.number().int().min(100).max(599), body: z.unknown().optional() }),
+  target.extend({ kind: z.literal('delay'), ms: z.number().int().min(0).max(600_000) }),
+  target.extend({ kind: z.literal('rate_limit') }),
+  target.extend({ kind: z.literal('malformed_json') }),
+  target.extend({ kind: z.literal('omit_refresh_token') }),
+  target.extend({ kind: z.literal('drop_connection'), afterProcessing: z.boolean().optional() }),
+]) satisfies z.ZodType<Fault>;
+
+export type OutcomeFault = Exclude<Fault, { kind: 'delay' }>;
+
+export interface FaultPlan {
+  /** Milliseconds to wait before handling, one entry per matching delay fault. */
+  delaysMs: number[];
+  outcome: OutcomeFault | undefined;
+}
+
+interface ActiveFault {
+  id: string;
+  fault: Fault;
+  remaining: number;
+}
+
+function matches(fault: Fault, host: HostName, method: string, path: string): boolean {
+  if (fault.host !== 'any' && fault.host !== host) return false;
+  if (fault.method !== undefined && fault.method.toUpperCase() !== method) return false;
+  return fault.path.endsWith('*') ? path.startsWith(fault.path.slice(0, -1)) : path === fault.path;
+}
+
+export class FaultRegistry {
+  private active: ActiveFault[] = [];
+
+  inject(fault: Fault): string {
+    const id = randomUUID();
+    this.active.push({ id, fault: structuredClone(fault), remaining: fault.times ?? 1 });
+    return id;
+  }
+
+  clear(): void {
+    this.active = [];
+  }
+
+  /** Decides what happens to one request, using up one of each applied fault's `times`. */
+  plan(host: HostName, method: string, path: string): FaultPlan {
+    const plan: FaultPlan = { delaysMs: [], outcome: undefined };
+    for (const entry of this.active) {
+      const { fault } = entry;
+      if (!matches(fault, host, method, path)) continue;
+      if (fault.kind === 'delay') plan.delaysMs.push(fault.ms);
+      else if (plan.outcome === undefined) plan.outcome = fault;
+      else continue;
+      entry.remaining -= 1;
+    }
+    this.active = this.active.filter((entry) => entry.remaining > 0);
+    return plan;
+  }
+}

@@ -1,0 +1,100 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { HostName } from './types';
+
+/** Request and reply shapes shared by every handler, and helpers to build replies. */
+
+export interface EmulatorRequest {
+  host: HostName;
+  method: string;
+  /** Path without the query, e.g. '/v5/oauth/token'. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Path parameters of the matched route (`:name` segments). */
+  params: Record<string, string>;
+  /** Emulator-clock time when the request arrived. */
+  nowMs: number;
+  rid: string;
+  /** Set by an `omit_refresh_token` fault: the token endpoint then issues no new refresh token. */
+  omitRefreshToken: boolean;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function json(status: number, payload: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) };
+}
+
+/** Pinterest's error body: always `{code, message}` (spec schema `Error`). */
+export function apiError(status: number, code: number, message: string): Reply {
+  return json(status, { code, message });
+}
+
+export function html(status: number, page: string): Reply {
+  return {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      // No scripts, no framing. No form-action: browsers apply it to the redirect after the form post.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      'cache-control': 'no-store',
+    },
+    body: page,
+  };
+}
+
+export function redirect(location: string): Reply {
+  return { status: 302, headers: { location, 'cache-control': 'no-store' }, body: '' };
+}
+
+export interface RawBody {
+  text: string;
+  /** Past the limit the rest is drained, not buffered, and `text` is empty. */
+  tooLarge: boolean;
+}
+
+export function readBody(req: IncomingMessage): Promise<RawBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const tooLarge = size > MAX_BODY_BYTES;
+      resolve({ tooLarge, text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8') });
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The media type of a request, lower-cased, without parameters such as charset. */
+export function mediaType(headers: IncomingHttpHeaders): string {
+  return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+export function isForm(req: EmulatorRequest): boolean {
+  return mediaType(req.headers) === 'application/x-www-form-urlencoded';
+}
+
+/** Flattens Node's header object (arrays for repeated headers) for the request log. */
+export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { injectedRateLimit } from './api';
+import { MESSAGES } from './constants';
+import { CONTROL_PATH_PREFIX } from './control-routes';
+import type { OutcomeFault } from './faults';
+import { apiError, flatHeaders, json, readBody, type EmulatorRequest, type Reply } from './http';
+import type { EmulatorService } from './service';
+import type { HostName } from './types';
+
+/**
+ * One HTTP server per host, all sharing the service. Every request goes through the same pipeline:
+ * log it, apply injected faults, purge expired records, dispatch, persist, answer. API hosts add an
+ * `x-pinterest-rid` to every answer, as Pinterest does (API-NOTES.md §1).
+ */
+
+export type Dispatch = (req: EmulatorRequest) => Reply;
+
+function faultStatusReply(fault: Extract<OutcomeFault, { kind: 'status' }>): Reply {
+  if (typeof fault.body === 'string') {
+    // A string body is sent as is: gateways answer 502/503 with HTML or text, not Pinterest JSON.
+    return { status: fault.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: fault.body };
+  }
+  return json(fault.status, fault.body ?? { code: fault.status, message: STATUS_CODES[fault.status] ?? 'Error' });
+}
+
+/** A 200 whose JSON stops half-way, as when a proxy cuts an answer short. */
+function truncated(reply: Reply): Reply {
+  const cut = reply.body.slice(0, Math.max(2, Math.floor(reply.body.length / 2)));
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: cut.length < 2 ? '{"' : cut };
+}
+
+function replyFor(service: EmulatorService, dispatch: Dispatch, req: EmulatorRequest, outcome: OutcomeFault | undefined): Reply {
+  const run = (request: EmulatorRequest): Reply => {
+    service.store.purgeExpired(request.nowMs);
+    return dispatch(request);
+  };
+  switch (outcome?.kind) {
+    case 'status':
+      return faultStatusReply(outcome);
+    case 'rate_limit':
+      return req.host === 'www' ? apiError(429, 8, MESSAGES.rateLimited) : injectedRateLimit(service, req.host, req.nowMs);
+    case 'malformed_json':
+      return truncated(run(req));
+    case 'omit_refresh_token':
+      return run({ ...req, omitRefreshToken: true });
+    default:
+      return run(req);
+  }
+}
+
+function send(res: ServerResponse, host: HostName, rid: string, reply: Reply): void {
+  if (res.destroyed) return;
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'content-length': String(Buffer.byteLength(reply.body)),
+    ...(host === 'www' ? {} : { 'x-pinterest-rid': rid }),
+  });
+  res.end(reply.body);
+}
+
+function toRequest(service: EmulatorService, host: HostName, req: IncomingMessage, body: string): EmulatorRequest {
+  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  return {
+    host,
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    params: {},
+    nowMs: service.clock().getTime(),
+    rid: randomBytes(8).toString('hex'),
+    omitRefreshToken: false,
+  };
+}
+
+function logRequest(service: EmulatorService, request: EmulatorRequest): void {
+  service.log.add({
+    host: request.host,
+    method: request.method,
+    path: request.path,
+    query: Object.fromEntries(request.query),
+    headers: flatHeaders(request.headers),
+    body: request.body,
+    at: new Date(request.nowMs).toISOString(),
+    rid: request.rid,
+  });
+}
+
+async function handle(service: EmulatorService, host: HostName, dispatch: Dispatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readBody(req);
+  const request = toRequest(service, host, req, raw.text);
+  // Control calls are the test harness talking, not a client under test: neither logged nor faulted.
+  const isControl = host === 'www' && request.path.startsWith(CONTROL_PATH_PREFIX);
+  if (!isControl) logRequest(service, request);
+  const plan = isControl ? { delaysMs: [], outcome: undefined } : service.faults.plan(host, request.method, request.path);
+  for (const ms of plan.delaysMs) await sleep(ms);
+  const { outcome } = plan;
+  if (outcome?.kind === 'drop_connection' && outcome.afterProcessing !== true) {
+    res.destroy();
+    return;
+  }
+  const reply = raw.tooLarge ? apiError(413, 1, 'The request body is too large.') : replyFor(service, dispatch, request, outcome);
+  service.store.flush();
+  if (outcome?.kind === 'drop_connection') res.destroy();
+  else send(res, host, request.rid, reply);
+}
+
+export interface HostServer {
+  server: Server;
+  port: number;
+}
+
+export function listenHost(service: EmulatorService, host: HostName, dispatch: Dispatch, bind: string, port: number): Promise<HostServer> {
+  const server = createServer((req, res) => {
+    handle(service, host, dispatch, req, res).catch((error: unknown) => {
+      console.error(`Pinterest emulator (${host}): request failed`, error);
+      if (!res.headersSent) send(res, host, randomBytes(8).toString('hex'), apiError(500, 500, 'Pinterest emulator: internal error'));
+      else res.destroy();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, bind, () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+  });
+}
+
+export function closeHost({ server }: HostServer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,120 @@
+/** Public types of the Pinterest API v5 emulator (re-exported by index.ts). */
+
+export type PinterestEnvironment = 'sandbox' | 'production';
+/** The three hosts the emulator serves: www.pinterest.com and the two API hosts. */
+export type HostName = 'www' | PinterestEnvironment;
+export type AccessTier = 'trial' | 'standard';
+export type ConsentMode = 'manual' | 'approve' | 'deny';
+
+export interface EmulatorApp {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  tier: AccessTier;
+}
+
+export interface EmulatorUser {
+  /** Numeric string, like Pinterest's user ids. */
+  id: string;
+  username: string;
+  accountType: 'PINNER' | 'BUSINESS';
+  businessName?: string | null;
+  /** Optional profile fields shown by `GET /v5/user_account`; empty strings when absent. */
+  about?: string;
+  websiteUrl?: string;
+  profileImage?: string;
+}
+
+interface FaultTarget {
+  host: HostName | 'any';
+  /** Any method when absent; compared case-insensitively. */
+  method?: string;
+  /** Exact path ('/v5/oauth/token') or a prefix ending in '*' ('/v5/*', '*'). */
+  path: string;
+  /** How many matching requests the fault affects; default 1. */
+  times?: number;
+}
+
+export type Fault = FaultTarget &
+  (
+    | { kind: 'status'; status: number; body?: unknown }
+    | { kind: 'delay'; ms: number }
+    | { kind: 'rate_limit' }
+    | { kind: 'malformed_json' }
+    | { kind: 'omit_refresh_token' }
+    /** `afterProcessing: true` handles the request (state changes happen) and then drops the socket. */
+    | { kind: 'drop_connection'; afterProcessing?: boolean }
+  );
+
+export interface LoggedRequest {
+  host: HostName;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** The raw request body as received (UTF-8). */
+  body: string;
+  /** Emulator-clock time of arrival (ISO 8601). */
+  at: string;
+  /** The x-pinterest-rid sent back (API hosts), for correlating with client logs. */
+  rid: string;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface EmulatorControls {
+  setConsentMode(mode: ConsentMode): void;
+  /** Which account is "logged in" at the authorize page from now on. */
+  setConsentingUser(userId: string): void;
+  /** Adds a user, or replaces the one with the same id. */
+  addUser(user: EmulatorUser): void;
+  registerRedirectUri(uri: string): void;
+  setTier(tier: AccessTier): void;
+  /** Returns the fault id. */
+  injectFault(fault: Fault): string;
+  clearFaults(): void;
+  /** The user removed the app in that environment: its tokens and grant are gone. */
+  revokeGrant(environment: PinterestEnvironment, userId: string): void;
+  /** Access tokens (of one user, or all) expire now; refresh tokens keep working. */
+  expireAccessTokens(environment: PinterestEnvironment, userId?: string): void;
+  requests(): LoggedRequest[];
+  /** Clears grants, tokens, codes, pending consents, faults, the request log and rate counters. */
+  reset(): void;
+  /** As if the user consented and the app exchanged the code in that environment. */
+  issueTokens(environment: PinterestEnvironment, userId: string, scopes: string[]): IssuedTokens;
+}
+
+export interface PinterestEmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  ports?: { www?: number; sandbox?: number; production?: number };
+  /** JSON persistence (atomic temp + rename after each change); absent = memory only. */
+  dataFile?: string;
+  clock?: () => Date;
+  app?: Partial<EmulatorApp>;
+  users?: EmulatorUser[];
+  consentMode?: ConsentMode;
+}
+
+export interface PinterestEmulatorUrls {
+  /** http://127.0.0.1:P/oauth/ */
+  authorize: string;
+  /** http://127.0.0.1:P */
+  www: string;
+  /** http://127.0.0.1:Q/v5 */
+  sandbox: string;
+  /** http://127.0.0.1:R/v5 */
+  production: string;
+}
+
+export interface PinterestEmulator {
+  urls: PinterestEmulatorUrls;
+  /** The app's current registration (a copy: change it through `controls`). */
+  app: EmulatorApp;
+  controls: EmulatorControls;
+  close(): Promise<void>;
+}

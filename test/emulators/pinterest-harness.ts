@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startPinterestEmulator, type PinterestEmulator, type PinterestEmulatorOptions, type PinterestEnvironment } from '../../local/emulators/pinterest';
+
+/** Shared by the Pinterest emulator suites: a fake clock and a client that speaks plain HTTP. */
+
+export const REDIRECT_URI = 'http://127.0.0.1:3999/oauth/callback';
+export const CLIENT_ID = '1500000000001';
+export const CLIENT_SECRET = 'emulator-client-secret-0001';
+export const MIRA = '1000000000000000001';
+export const OTHER = '1000000000000000002';
+export const FORM = 'application/x-www-form-urlencoded';
+
+export interface TokenBody {
+  access_token: string;
+  refresh_token?: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token_expires_in?: number;
+  refresh_token_expires_at?: number;
+  scope: string;
+  response_type: string;
+}
+
+export class FakeClock {
+  private nowMs = Date.parse('2026-03-01T12:00:00.000Z');
+  readonly read = (): Date => new Date(this.nowMs);
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+  get seconds(): number {
+    return Math.floor(this.nowMs / 1000);
+  }
+}
+
+export type Json = Record<string, unknown>;
+
+export async function jsonOf(res: Response): Promise<Json> {
+  return (await res.json()) as Json;
+}
+
+export function basic(clientId = CLIENT_ID, secret = CLIENT_SECRET): string {
+  return `Basic ${Buffer.from(`${clientId}:${secret}`, 'utf8').toString('base64')}`;
+}
+
+/** The query of a redirect back to the app; fails unless it is a 302 to the registered URI. */
+export function redirectParams(res: Response, base = REDIRECT_URI): URLSearchParams {
+  expect(res.status).toBe(302);
+  const location = res.headers.get('location') ?? '';
+  expect(location.startsWith(`${base}?`) || location.startsWith(`${base}&`)).toBe(true);
+  return new URL(location).searchParams;
+}
+
+/** Property names a spec schema allows, following `allOf`. */
+export function specProperties(schemaName: string): { properties: string[]; required: string[] } {
+  interface Schema {
+    properties?: object;
+    required?: string[];
+    allOf?: Schema[];
+  }
+  const spec = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/pinterest/openapi-v5.json'), 'utf8')) as {
+    components: { schemas: Record<string, Schema> };
+  };
+  const walk = (schema: Schema): { properties: string[]; required: string[] } => {
+    const parts = (schema.allOf ?? []).map((part) => walk(part));
+    return {
+      properties: [...Object.keys(schema.properties ?? {}), ...parts.flatMap((p) => p.properties)],
+      required: [...(schema.required ?? []), ...parts.flatMap((p) => p.required)],
+    };
+  };
+  const schema = spec.components.schemas[schemaName];
+  if (schema === undefined) throw new Error(`no schema ${schemaName}`);
+  return walk(schema);
+}
+
+export class Harness {
+  private constructor(readonly emulator: PinterestEmulator) {}
+
+  static async start(clock: FakeClock, options: PinterestEmulatorOptions = {}): Promise<Harness> {
+    return new Harness(
+      await startPinterestEmulator({ clock: clock.read, app: { redirectUris: [REDIRECT_URI] }, consentMode: 'approve', ...options }),
+    );
+  }
+
+  /** The default test state: a clean slate, auto-approve, the first user consenting, Trial. */
+  restore(): void {
+    const { controls } = this.emulator;
+    controls.reset();
+    controls.setConsentMode('approve');
+    controls.setConsentingUser(MIRA);
+    controls.setTier('trial');
+  }
+
+  authorize(params: Record<string, string | undefined>): Promise<Response> {
+    const query = new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code' });
+    for (const [name, value] of Object.entries(params)) {
+      if (value === undefined) query.delete(name);
+      else query.set(name, value);
+    }
+    return fetch(`${this.emulator.urls.authorize}?${query.toString()}`, { redirect: 'manual' });
+  }
+
+  async code(scope = 'user_accounts:read'): Promise<string> {
+    const code = redirectParams(await this.authorize({ scope })).get('code');
+    if (code === null) throw new Error('no code in the redirect');
+    return code;
+  }
+
+  token(environment: PinterestEnvironment, form: Record<string, string>, init: { authorization?: string | null; contentType?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = { 'content-type': init.contentType ?? FORM };
+    if (init.authorization !== null) headers.authorization = init.authorization ?? basic();
+    const body = init.contentType === 'application/json' ? JSON.stringify(form) : new URLSearchParams(form).toString();
+    return fetch(`${this.emulator.urls[environment]}/oauth/token`, { method: 'POST', headers, body });
+  }
+
+  exchange(environment: PinterestEnvironment, code: string, redirectUri = REDIRECT_URI): Promise<Response> {
+    return this.token(environment, { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+  }
+
+  refresh(environment: PinterestEnvironment, refreshToken: string, scope?: string): Promise<Response> {
+    return this.token(environment, { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope === undefined ? {} : { scope }) });
+  }
+
+  /** The whole browser flow plus the code exchange; fails the test unless it succeeds. */
+  async connect(environment: PinterestEnvironment, scope = 'user_accounts:read'): Promise<TokenBody> {
+    const res = await this.exchange(environment, await this.code(scope));
+    expect(res.status).toBe(200);
+    return (await res.json()) as TokenBody;
+  }
+
+  userAccount(environment: PinterestEnvironment, accessToken: string): Promise<Response> {
+    return fetch(`${this.emulator.urls[environment]}/user_account`, { headers: { authorization: `Bearer ${accessToken}` } });
+  }
+
+  control(action: string, body: unknown): Promise<Response> {
+    return fetch(`${this.emulator.urls.www}/_emulator/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+}
