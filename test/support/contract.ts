@@ -31,14 +31,18 @@
  *   failure ("must match exactly one schema") says nothing about which variant was meant. The spec uses
  *   three shapes: `oneOf` + mapping (PinMediaSource, PinMedia, catalogs), `anyOf` + mapping (catalog batch
  *   items), and a base schema with a mapping but no `oneOf` at all (OauthAccessTokenRequest/Response, whose
- *   mapped schemas copy the base rather than `allOf` it). All become one custom keyword that reads the
- *   discriminating property, selects the mapped schema (explicit mapping, plus the implicit schema-name
- *   mapping for unmapped `$ref` members) and validates only that one, reporting its errors at their real
- *   location with the variant named. Nothing is lost: a missing property or a value with no mapping is an
- *   error listing the allowed values, the base schema's own keywords still apply, and an inline (non-`$ref`)
- *   member, which can only be chosen structurally, keeps the original `oneOf`/`anyOf` in force. A base with
- *   no `oneOf` that a mapped schema `allOf`s back into is referenced there without its dispatch, so
- *   inheritance cannot recurse forever.
+ *   mapped schemas copy the base rather than `allOf` it, so without the mapping nothing would tie a token
+ *   response to its variant). All become one custom keyword that reads the discriminating property, selects
+ *   the mapped schema (explicit mapping, plus the implicit schema-name mapping for unmapped `$ref` members)
+ *   and validates only that one, reporting its errors at their real location with the variant named.
+ *   Nothing is lost: the base schema's own keywords still apply; a missing discriminating property is an
+ *   error even where the base does not list it as required (OauthAccessTokenResponse.response_type), because
+ *   OpenAPI says it MUST be present to choose a schema; a value with no mapping is an error listing the mapped
+ *   values; a mapped value the spec's own enums omit (`integration_refresh`, mapped for token responses but
+ *   absent from every `response_type` enum) is still reported by those enums, not waved through by the
+ *   mapping; and an inline (non-`$ref`) member, which can only be chosen structurally,
+ *   keeps the original `oneOf`/`anyOf` in force. A subtype that `allOf`s its own base refers to a copy of
+ *   the base without the dispatch/oneOf, so inheritance cannot recurse forever.
  * - OAS-only keywords (`example`, `examples`, `xml`, `externalDocs`, `deprecated`, `x-*`, annotations) are
  *   stripped, and ajv runs with `strictSchema: true`: any keyword this helper does not understand makes the
  *   compile fail loudly instead of being ignored. `additionalProperties` is copied exactly as written; nothing
@@ -55,7 +59,7 @@
  *   unknown format can never throw.
  * - Parameters: query/path values arrive as strings, so they are validated by an ajv instance that coerces
  *   types (only that instance; bodies are never coerced). Arrays are accepted comma-separated or repeated,
- *   `deepObject` parameters as `name[key]=value`, names the operation does not declare are errors, and a
+ *   `deepObject` parameters as `name[key]=value` (nested `name[a][b]`), undeclared names are errors, and a
  *   scalar parameter given twice is an error. Form-urlencoded bodies (POST /oauth/token) get the same
  *   string-to-object-and-coerce treatment before their schema is applied.
  */
