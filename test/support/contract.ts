@@ -682,7 +682,7 @@ function toIssues(prefix: string, errors: ErrorObject[] | null | undefined, root
         message = `${error.message ?? 'has no mapping'} (got ${got})`;
         break;
       case 'type':
-        message = `must be ${String(params.type)} (got ${got})`;
+        message = `must be ${String(params.type).split(',').join(' or ')} (got ${got})`;
         break;
       case 'format':
         message = `must be a valid ${String(params.format)} (got ${got})`;
