@@ -66,6 +66,42 @@ export const functionSpecs = {
     timeoutSeconds: 10,
     grants: securityLogging,
   },
+  createOAuthLink: {
+    entry: 'functions/create-oauth-link.ts',
+    description: 'Creates a single-use link that starts the Pinterest connection',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: { tables: { state: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+  },
+  openOAuthLink: {
+    entry: 'functions/open-oauth-link.ts',
+    description: 'Turns a connect link into a browser cookie and a redirect to Pinterest',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: { tables: { state: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+  },
+  oauthCallback: {
+    entry: 'functions/oauth-callback.ts',
+    description: 'OAuth callback: exchanges the code, checks the account, stores the tokens',
+    memoryMb: 512,
+    // Two serial Pinterest calls of 8 s each plus storage, inside API Gateway's 30 s.
+    timeoutSeconds: 25,
+    grants: { tables: { state: 'RW', workflow: 'RW', audit: 'RW' }, secrets: { app: 'RO', tokens: 'RW' } },
+  },
+  getAccount: {
+    entry: 'functions/get-account.ts',
+    description: 'Shows the connected accounts, never a token',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: { tables: { workflow: 'RO', audit: 'RW' }, secrets: { app: 'RO' } },
+  },
+  confirmAccount: {
+    entry: 'functions/confirm-account.ts',
+    description: 'Confirms and pins the connected account',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: { tables: { workflow: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functionSpecs;
@@ -82,6 +118,11 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/health', fn: 'getHealth', access: 'public' },
   { method: 'GET', path: '/privacy', fn: 'getPrivacy', access: 'public' },
   { method: 'GET', path: '/audit', fn: 'getAudit', access: 'operator' },
+  { method: 'POST', path: '/oauth/start', fn: 'createOAuthLink', access: 'operator' },
+  { method: 'GET', path: '/oauth/start', fn: 'openOAuthLink', access: 'public' },
+  { method: 'GET', path: '/oauth/callback', fn: 'oauthCallback', access: 'public' },
+  { method: 'GET', path: '/account', fn: 'getAccount', access: 'operator' },
+  { method: 'POST', path: '/account/confirm', fn: 'confirmAccount', access: 'operator' },
 ];
 
 /**

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { nonceCookie } from '../shared/domain/oauth';
+import { httpHandler } from '../shared/http/handler';
+import { noBody, queryParams } from '../shared/http/input';
+import { page } from '../shared/http/pages';
+import { requestFacts } from '../shared/http/request-facts';
+import { InvalidStartLinkError, openStartLink } from '../shared/use-cases/oauth-start';
+import { connectDeps } from '../shared/wiring';
+
+const query = z.object({ ticket: z.string().max(200).optional() });
+
+/**
+ * GET /oauth/start?ticket=… (public, opened in the operator's browser): turns the one-time ticket into
+ * a browser-binding cookie and a 302 to Pinterest's authorize page.
+ */
+export const handler = httpHandler(async (event) => {
+  noBody(event);
+  const { ticket } = queryParams(event, query);
+  try {
+    const { location, nonce, cookieMaxAgeSeconds } = await openStartLink(connectDeps(), ticket, requestFacts(event));
+    return {
+      statusCode: 302,
+      headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+      cookies: [nonceCookie(nonce, cookieMaxAgeSeconds)],
+      body: '',
+    };
+  } catch (error) {
+    if (!(error instanceof InvalidStartLinkError)) throw error;
+    return page(400, 'This connect link cannot be used', [error.message]);
+  }
+});

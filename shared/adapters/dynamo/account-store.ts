@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { accountRecordSchema, type AccountRecord } from '../../domain/account';
+import type { PinterestEnvironment } from '../../domain/pinterest';
+import type { DynamoTable } from './table';
+
+/**
+ * The connected account per environment (`ACCOUNT#<env>` / `CURRENT`) and the account id pinned by
+ * the operator's confirmation (`ACCOUNT#<env>` / `PINNED`), in the workflow table. The pinned id
+ * outlives reconnects, so a later connection of another account is refused.
+ */
+
+const currentKey = (env: PinterestEnvironment) => ({ pk: `ACCOUNT#${env}`, sk: 'CURRENT' });
+const pinnedKey = (env: PinterestEnvironment) => ({ pk: `ACCOUNT#${env}`, sk: 'PINNED' });
+const pinnedSchema = z.object({ accountId: z.string(), pinnedAt: z.string() });
+
+export type NewAccount = Omit<AccountRecord, 'version'>;
+
+export class AccountStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  async get(env: PinterestEnvironment): Promise<AccountRecord | undefined> {
+    return this.table.get(currentKey(env), accountRecordSchema);
+  }
+
+  async pinned(env: PinterestEnvironment): Promise<{ accountId: string; pinnedAt: string } | undefined> {
+    return this.table.get(pinnedKey(env), pinnedSchema);
+  }
+
+  /**
+   * Writes a new connection over whatever was there, conditional on the version that was read
+   * (`previous`), so two connections finishing at once cannot both win. Returns the stored record.
+   */
+  async replace(account: NewAccount, previous: AccountRecord | undefined): Promise<AccountRecord> {
+    const subject = { subjectKey: `SUBJECT#${account.accountId}`, subjectTime: account.connectedAt };
+    if (previous === undefined) {
+      const record = { ...account, version: 1 };
+      await this.table.create({ ...currentKey(account.environment), ...record, ...subject });
+      return record;
+    }
+    return this.table.transition(
+      currentKey(account.environment),
+      { version: previous.version },
+      { ...account, ...subject, confirmedAt: account.confirmedAt, refreshLockUntil: undefined },
+      accountRecordSchema,
+    );
+  }
+
+  /** Confirms a pending account whose id the operator saw, and pins that id. */
+  async confirm(current: AccountRecord, confirmedAt: string): Promise<AccountRecord> {
+    const confirmed = await this.table.transition(
+      currentKey(current.environment),
+      { version: current.version, status: ['pending_confirmation'], attributes: { accountId: current.accountId } },
+      { status: 'connected', confirmedAt },
+      accountRecordSchema,
+    );
+    await this.pin(current.environment, current.accountId, confirmedAt);
+    return confirmed;
+  }
+
+  /** Pins once: a pending account only exists while nothing is pinned (the callback refuses others). */
+  private async pin(env: PinterestEnvironment, accountId: string, pinnedAt: string): Promise<void> {
+    if ((await this.pinned(env))?.accountId === accountId) return;
+    await this.table.create({ ...pinnedKey(env), accountId, pinnedAt });
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { environments } from '../../domain/pinterest';
+import type { DynamoTable } from './table';
+
+/**
+ * One-time OAuth tickets and states in the state table, keyed by their keyed hashes (the values
+ * themselves are never stored). Each is consumed by one conditional delete that also checks expiry,
+ * so a reused, unknown or expired one reads as absent, and two concurrent callers cannot both win.
+ */
+
+export const ticketRecordSchema = z.object({
+  environment: z.enum(environments),
+  ticketId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type TicketRecord = z.infer<typeof ticketRecordSchema>;
+
+export const stateRecordSchema = z.object({
+  environment: z.enum(environments),
+  ticketId: z.string(),
+  nonceHash: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type StateRecord = z.infer<typeof stateRecordSchema>;
+
+const ticketKey = (hash: string) => ({ pk: `OAUTH_TICKET#${hash}`, sk: 'TICKET' });
+const stateKey = (hash: string) => ({ pk: `OAUTH_STATE#${hash}`, sk: 'STATE' });
+
+export class OAuthStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  async putTicket(ticketHash: string, record: TicketRecord): Promise<void> {
+    await this.table.create({ ...ticketKey(ticketHash), ...record });
+  }
+
+  async consumeTicket(ticketHash: string): Promise<TicketRecord | undefined> {
+    return this.table.consume(ticketKey(ticketHash), ticketRecordSchema);
+  }
+
+  async putState(stateHash: string, record: StateRecord): Promise<void> {
+    await this.table.create({ ...stateKey(stateHash), ...record });
+  }
+
+  async consumeState(stateHash: string): Promise<StateRecord | undefined> {
+    return this.table.consume(stateKey(stateHash), stateRecordSchema);
+  }
+}

@@ -1,0 +1,47 @@
+import { accountView } from '../domain/account';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { environments, type PinterestEnvironment } from '../domain/pinterest';
+import type { AccountsPort, ConnectDeps, RequestFacts } from './ports';
+
+/**
+ * GET /account: per environment, the account's status, tier, ids, type, scopes (and what is missing),
+ * token expiries and confirmation. Never a token.
+ */
+export async function describeAccounts(accounts: AccountsPort, tier: 'trial' | 'standard') {
+  const entries = await Promise.all(
+    environments.map(async (env) => {
+      const record = await accounts.get(env);
+      const publishing = env === 'sandbox' || tier === 'standard' ? 'allowed_by_tier' : 'refused_by_tier';
+      return [env, record === undefined ? { environment: env, status: 'not_connected', publishing } : { ...accountView(record), publishing }] as const;
+    }),
+  );
+  return { accessTier: tier, environments: Object.fromEntries(entries) };
+}
+
+/**
+ * POST /account/confirm. Steps: 1. read the environment's account; 2. refuse unless it is waiting for
+ * confirmation and its id is the one the operator saw (a stale id means another account connected
+ * since); 3. mark it connected and pin its id in one conditional write (then the pin record).
+ */
+export async function confirmAccount(
+  deps: Pick<ConnectDeps, 'accounts' | 'clock' | 'securityLog'>,
+  environment: PinterestEnvironment,
+  accountId: string,
+  request: RequestFacts,
+) {
+  const current = await deps.accounts.get(environment);
+  if (current === undefined) throw new NotFoundError(`No ${environment} account is connected`);
+  if (current.accountId !== accountId) {
+    await deps.securityLog.write({ kind: 'account', outcome: 'client_error', errorCode: 'stale_account_id', ...request, detail: { environment, accountId } });
+    throw new ConflictError(
+      `The connected ${environment} account is ${current.username} (${current.accountId}), not ${accountId}: check the account again before confirming`,
+      current.status,
+    );
+  }
+  if (current.status !== 'pending_confirmation') {
+    throw new ConflictError(`The ${environment} account is ${current.status}, not waiting for confirmation`, current.status);
+  }
+  const confirmed = await deps.accounts.confirm(current, deps.clock.now().toISOString());
+  await deps.securityLog.write({ kind: 'account', outcome: 'ok', ...request, detail: { environment, accountId, step: 'confirmed' } });
+  return accountView(confirmed);
+}

@@ -1,0 +1,177 @@
+import { statusAfterConnect, type AccountRecord, type ExpectedAccount } from '../domain/account';
+import { ConflictError } from '../domain/errors';
+import { keyedHash, sameHash } from '../domain/keyed-hash';
+import { redirectUriFor } from '../domain/oauth';
+import { missingScopes, parseScopes, publishingScopes, type PinterestEnvironment } from '../domain/pinterest';
+import type { NewSecurityEvent, Outcome } from '../domain/security-event';
+import type { ConnectDeps, RequestFacts, StateRecord, TokenAnswer } from './ports';
+
+export interface CallbackInput {
+  query: { code?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined };
+  nonce: string | undefined;
+  request: RequestFacts;
+}
+
+export type CallbackOutcome =
+  | { kind: 'connected' | 'pending_confirmation' | 'missing_scopes'; account: AccountRecord; missing: string[] }
+  | { kind: 'declined'; environment: PinterestEnvironment; error: string; description: string | undefined }
+  | { kind: 'invalid_request'; reason: 'missing_state' | 'unknown_state' | 'wrong_browser' | 'missing_code' }
+  | { kind: 'wrong_account'; environment: PinterestEnvironment; username: string; accountId: string }
+  | { kind: 'pinterest_failed'; environment: PinterestEnvironment; reason: string }
+  | { kind: 'conflict'; environment: PinterestEnvironment };
+
+const bounded = (text: string | undefined, max = 300) => (text === undefined ? undefined : text.slice(0, max));
+
+/**
+ * GET /oauth/callback, the token-exchange step. Steps:
+ * 1. consume the state in one conditional delete (missing, unknown, expired or used → refused);
+ * 2. check the browser's nonce cookie against the state's nonce hash;
+ * 3. `error=` → record it, never call the token endpoint;
+ * 4. exchange the code at the state's environment (same redirect URI, HTTP Basic);
+ * 5. read `/v5/user_account` with the in-memory token, and refuse an account other than the
+ *    expected one (configured, or pinned by an earlier confirmation) before anything is stored;
+ * 6. store the tokens in a new secret, then the account and token metadata (conditional on the
+ *    version read), then delete the previous connection's secret;
+ * 7. log the OAuth response metadata: code and state as keyed hashes, scopes, error, time, agent.
+ * https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/
+ */
+export async function completeCallback(deps: ConnectDeps, input: CallbackInput): Promise<CallbackOutcome> {
+  const key = await deps.hashingKey();
+  const { code, state, error } = input.query;
+  const meta = {
+    ...(state ? { stateHash: keyedHash(key, 'oauth-state', state) } : {}),
+    ...(code ? { codeHash: keyedHash(key, 'oauth-code', code) } : {}),
+  };
+  const log = (outcome: Outcome, errorCode: string | undefined, detail: NonNullable<NewSecurityEvent['detail']> = {}) =>
+    deps.securityLog.write({ kind: 'oauth_callback', outcome, ...input.request, ...(errorCode ? { errorCode } : {}), detail: { ...meta, ...detail } });
+
+  if (state === undefined || state === '') {
+    await log('client_error', 'missing_state');
+    return { kind: 'invalid_request', reason: 'missing_state' };
+  }
+  const record = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', state));
+  if (record === undefined) {
+    await log('client_error', 'unknown_state');
+    return { kind: 'invalid_request', reason: 'unknown_state' };
+  }
+  const environment = record.environment;
+  if (input.nonce === undefined || !sameHash(keyedHash(key, 'oauth-nonce', input.nonce), record.nonceHash)) {
+    await log('denied', 'wrong_browser', { environment });
+    return { kind: 'invalid_request', reason: 'wrong_browser' };
+  }
+  if (error !== undefined && error !== '') {
+    const description = bounded(input.query.error_description);
+    await log('client_error', 'authorization_declined', { environment, error: bounded(error) ?? '', ...(description ? { errorDescription: description } : {}) });
+    return { kind: 'declined', environment, error: bounded(error) ?? '', description };
+  }
+  if (code === undefined || code === '') {
+    await log('client_error', 'missing_code', { environment });
+    return { kind: 'invalid_request', reason: 'missing_code' };
+  }
+  return exchangeAndStore(deps, record, code, log);
+}
+
+type Log = (outcome: Outcome, errorCode: string | undefined, detail?: NonNullable<NewSecurityEvent['detail']>) => Promise<unknown>;
+
+async function exchangeAndStore(deps: ConnectDeps, state: StateRecord, code: string, log: Log): Promise<CallbackOutcome> {
+  const environment = state.environment;
+  const fetched = await fetchConnection(deps, environment, code);
+  if ('reason' in fetched) {
+    await log('server_error', 'pinterest_failed', { environment, reason: fetched.reason });
+    return { kind: 'pinterest_failed', environment, reason: fetched.reason };
+  }
+  const { tokens, account } = fetched;
+  const expected = await expectedAccount(deps, environment);
+  if (expected !== undefined && expected.accountId !== account.id) {
+    await log('denied', 'wrong_account', { environment, accountId: account.id, expectedSource: expected.source });
+    return { kind: 'wrong_account', environment, username: account.username, accountId: account.id };
+  }
+  const scopes = parseScopes(tokens.scope);
+  const now = deps.clock.now();
+  const connectionId = deps.newId();
+  const secretName = await deps.vault.store(environment, account.id, connectionId, {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token ?? '',
+  });
+  const previous = await deps.accounts.get(environment);
+  const status = statusAfterConnect(scopes, expected);
+  let stored: AccountRecord;
+  try {
+    stored = await deps.accounts.replace(
+      {
+        environment,
+        status,
+        accountId: account.id,
+        username: account.username,
+        ...(account.account_type === undefined ? {} : { accountType: account.account_type }),
+        ...(account.business_name === undefined ? {} : { businessName: account.business_name }),
+        scopes,
+        connectionId,
+        secretName,
+        accessTokenExpiresAt: new Date(now.getTime() + tokens.expires_in * 1000).toISOString(),
+        ...refreshExpiry(tokens, now),
+        tokenVersion: 1,
+        connectedAt: now.toISOString(),
+        ...(expected === undefined ? {} : { confirmedAt: now.toISOString() }),
+      },
+      previous,
+    );
+  } catch (error) {
+    await deps.vault.delete(secretName);
+    if (!(error instanceof ConflictError)) throw error;
+    await log('client_error', 'concurrent_connection', { environment });
+    return { kind: 'conflict', environment };
+  }
+  if (previous !== undefined && previous.secretName !== secretName) await deps.vault.delete(previous.secretName);
+  const missing = missingScopes(scopes, publishingScopes);
+  await log('ok', undefined, { environment, accountId: account.id, scopes, status, connectionId });
+  return { kind: status, account: stored, missing };
+}
+
+function refreshExpiry(tokens: TokenAnswer, now: Date): { refreshTokenExpiresAt?: string } {
+  if (tokens.refresh_token_expires_at !== undefined) return { refreshTokenExpiresAt: new Date(tokens.refresh_token_expires_at * 1000).toISOString() };
+  if (tokens.refresh_token_expires_in !== undefined) {
+    return { refreshTokenExpiresAt: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000).toISOString() };
+  }
+  return {};
+}
+
+async function expectedAccount(deps: ConnectDeps, env: PinterestEnvironment): Promise<ExpectedAccount | undefined> {
+  if (deps.settings.expectedAccountId !== undefined) return { accountId: deps.settings.expectedAccountId, source: 'configured' };
+  const pinned = await deps.accounts.pinned(env);
+  return pinned === undefined ? undefined : { accountId: pinned.accountId, source: 'confirmed' };
+}
+
+/** Token exchange then account lookup, with every failure reduced to a reason safe to show and log. */
+async function fetchConnection(
+  deps: ConnectDeps,
+  environment: PinterestEnvironment,
+  code: string,
+): Promise<{ tokens: TokenAnswer; account: { id: string; username: string; account_type?: string | undefined; business_name?: string | null | undefined } } | { reason: string }> {
+  let tokens: TokenAnswer;
+  try {
+    const app = await deps.appCredentials();
+    const exchanged = await deps.pinterest.exchangeCode(environment, app, { code, redirectUri: redirectUriFor(deps.settings.publicBaseUrl) }, deps.pinterestTimeoutMs);
+    tokens = exchanged.data;
+  } catch (error) {
+    return { reason: `token exchange failed: ${describe(error)}` };
+  }
+  if (tokens.refresh_token === undefined) return { reason: 'Pinterest returned no refresh token' };
+  try {
+    const account = await deps.pinterest.userAccount(environment, tokens.access_token, deps.pinterestTimeoutMs);
+    return { tokens, account: account.data };
+  } catch (error) {
+    return { reason: `account lookup failed: ${describe(error)}` };
+  }
+}
+
+/** A short, secret-free description of a Pinterest failure (kind and status, never a body). */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const { kind, status, reason } = error as Error & { kind?: string; status?: number; reason?: string };
+    if (kind !== undefined) return `${kind}${status === undefined ? '' : ` (HTTP ${status})`}`;
+    if (reason !== undefined) return reason;
+    return error.name;
+  }
+  return 'unknown error';
+}
