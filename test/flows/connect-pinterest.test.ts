@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clients, names } from '../support/aws';
 import { callFunction } from '../support/http';
 import { PUBLIC_BASE_URL, REDIRECT_URI, authorize, callback, connect, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';
@@ -18,6 +18,19 @@ async function resetAccounts() {
     for (const sk of ['CURRENT', 'PINNED']) {
       await clients.dynamo.send(new DeleteCommand({ TableName: names.workflow, Key: { pk: `ACCOUNT#${env}`, sk } }));
     }
+  }
+}
+
+/** Moves every live item with this key prefix past its expiry, as if TTL had not removed it yet. */
+async function ageAll(prefix: string) {
+  const { Items = [] } = await clients.dynamo.send(
+    new ScanCommand({ TableName: names.state, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': prefix } }),
+  );
+  for (const item of Items) {
+    const key = z.object({ pk: z.string(), sk: z.string() }).parse(item);
+    await clients.dynamo.send(
+      new UpdateCommand({ TableName: names.state, Key: key, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
+    );
   }
 }
 
@@ -62,6 +75,14 @@ describe('connect Pinterest: start link and authorize redirect', () => {
     expect(again.res.cookies).toEqual([]);
     expect((await openLink(`${PUBLIC_BASE_URL}/oauth/start?ticket=made-up`)).res.statusCode).toBe(400);
     expect((await openLink(`${PUBLIC_BASE_URL}/oauth/start`)).res.statusCode).toBe(400);
+  });
+
+  it('refuses an expired ticket that is still in the table', async () => {
+    const link = (await createLink('sandbox')).json() as { url: string };
+    await ageAll('OAUTH_TICKET#');
+    const res = await openLink(link.url);
+    expect(res.res.statusCode).toBe(400);
+    expect(res.res.cookies).toEqual([]);
   });
 
   it('refuses a bad environment with a clear 400', async () => {
@@ -143,14 +164,7 @@ describe('connect Pinterest: callback', () => {
     const link = (await createLink('sandbox')).json() as { url: string };
     const { location, cookie } = await openLink(link.url);
     const params = await authorize(location);
-    // Age every live OAuth state: TTL has not removed them, but their expiry has passed.
-    const { Items = [] } = await clients.dynamo.send(
-      new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: names.state, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': 'OAUTH_STATE#' } }),
-    );
-    for (const item of Items) {
-      const key = z.object({ pk: z.string(), sk: z.string() }).parse(item);
-      await clients.dynamo.send(new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({ TableName: names.state, Key: key, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
-    }
+    await ageAll('OAUTH_STATE#');
     const before = tokenCalls();
     expect((await callback(params, cookie)).statusCode).toBe(400);
     expect(tokenCalls()).toBe(before);

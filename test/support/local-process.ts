@@ -5,14 +5,14 @@ const repoRoot = join(__dirname, '../..');
 
 /** The test worker's environment without what the global setup pointed at its own emulators. */
 function cleanEnv(): Record<string, string | undefined> {
-  const productVars = /^(AWS_|PUBLIC_BASE_URL$|OPERATOR_NOTIFY_EMAIL$|SENDER_EMAIL$|STATE_TABLE$|WORKFLOW_TABLE$|AUDIT_TABLE$|SECRET_PREFIX$|DATA_BUCKET$)/;
+  const productVars = /^(AWS_|PINTEREST_|PUBLIC_BASE_URL$|OPERATOR_NOTIFY_EMAIL$|SENDER_EMAIL$|STATE_TABLE$|WORKFLOW_TABLE$|AUDIT_TABLE$|SECRET_PREFIX$|DATA_BUCKET$)/;
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !productVars.test(name)));
 }
 
 export interface Started {
   child: ChildProcessWithoutNullStreams;
   output: () => string;
-  urls: { api: string; dynamodb: string; s3: string; ses: string; secretsManager: string };
+  urls: { api: string; dynamodb: string; s3: string; ses: string; secretsManager: string; pinterestAuthorize: string };
 }
 
 /** Runs `npm start`'s script (tsx local/start.ts) on free ports and waits for its banner. */
@@ -26,6 +26,9 @@ export async function start(env: Record<string, string>): Promise<Started> {
       S3_PORT: '0',
       SES_PORT: '0',
       SECRETS_MANAGER_PORT: '0',
+      PINTEREST_WWW_PORT: '0',
+      PINTEREST_SANDBOX_PORT: '0',
+      PINTEREST_PRODUCTION_PORT: '0',
       LOCAL_OPERATOR_CREDENTIAL: '',
       ...env,
     },
@@ -52,7 +55,14 @@ export async function start(env: Record<string, string>): Promise<Started> {
   return {
     child,
     output: () => out,
-    urls: { api: url('API'), dynamodb: url('DynamoDB'), s3: url('S3'), ses: url('SES'), secretsManager: url('Secrets Manager') },
+    urls: {
+      api: url('API'),
+      dynamodb: url('DynamoDB'),
+      s3: url('S3'),
+      ses: url('SES'),
+      secretsManager: url('Secrets Manager'),
+      pinterestAuthorize: /authorize (http:\/\/127\.0\.0\.1:\d+\/oauth\/)/.exec(out)?.[1] ?? '',
+    },
   };
 }
 
