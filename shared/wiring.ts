@@ -12,6 +12,7 @@ import type { ConnectDeps } from './use-cases/ports';
 import { requireBinding, settings, type Settings } from './config';
 import { ConfigError } from './domain/errors';
 import { systemClock, type Clock } from './domain/ports';
+import { logger } from './observability/logger';
 import { secretNames } from './secrets';
 
 /**
@@ -75,6 +76,9 @@ export const pinterest = lazy(
     new PinterestClient({
       baseUrls: { sandbox: appSettings().PINTEREST_API_BASE_SANDBOX, production: appSettings().PINTEREST_API_BASE_PRODUCTION },
       timeoutMs: PINTEREST_TIMEOUT_MS,
+      onCall: (facts) => {
+        logger.info('pinterest call', facts);
+      },
     }),
 );
 

@@ -49,11 +49,26 @@ const errorHandler = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
-  before: (request) => {
-    logger.appendKeys({ apiRequestId: request.event.requestContext.requestId, route: request.event.routeKey });
-  },
-});
+/** Correlation keys on every line, and one line per request with its outcome and duration. */
+const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
+  let startedAt = 0;
+  const done = (request: middy.Request<HttpEvent, HttpResult>) => {
+    logger.info('request completed', {
+      method: request.event.requestContext.http.method,
+      path: request.event.rawPath,
+      status: request.response?.statusCode ?? 500,
+      durationMs: Date.now() - startedAt,
+    });
+  };
+  return {
+    before: (request) => {
+      startedAt = Date.now();
+      logger.appendKeys({ apiRequestId: request.event.requestContext.requestId, route: request.event.routeKey });
+    },
+    after: done,
+    onError: done,
+  };
+};
 
 /**
  * Writes one security-log entry per request, after the answer is known (errors included). A failed

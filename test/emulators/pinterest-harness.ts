@@ -10,6 +10,10 @@ export const CLIENT_SECRET = 'emulator-client-secret-0001';
 export const MIRA = '1000000000000000001';
 export const OTHER = '1000000000000000002';
 export const FORM = 'application/x-www-form-urlencoded';
+/** What a publishing app asks for, plus boards:read_secret so SECRET boards are listed too. */
+export const CONTENT_SCOPES = ['boards:read', 'boards:read_secret', 'boards:write', 'pins:read', 'pins:write', 'user_accounts:read'];
+/** A 1×1 PNG. */
+export const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 export interface TokenBody {
   access_token: string;
@@ -130,6 +134,36 @@ export class Harness {
 
   userAccount(environment: PinterestEnvironment, accessToken: string): Promise<Response> {
     return fetch(`${this.emulator.urls[environment]}/user_account`, { headers: { authorization: `Bearer ${accessToken}` } });
+  }
+
+  /** A token of `userId` (default: the seeded user) in that environment, without a browser. */
+  tokenFor(environment: PinterestEnvironment, scopes: string[] = CONTENT_SCOPES, userId = MIRA): string {
+    return this.emulator.controls.issueTokens(environment, userId, scopes).accessToken;
+  }
+
+  /** An API call; `path` is under /v5 and may carry a query. A body is sent as JSON. */
+  api(environment: PinterestEnvironment, token: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body === undefined) return fetch(`${this.emulator.urls[environment]}${path}`, { headers });
+    headers['content-type'] = 'application/json';
+    return fetch(`${this.emulator.urls[environment]}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  }
+
+  /** Every page of a list, following bookmarks (percent-encoded, as a client must). */
+  async allPages(environment: PinterestEnvironment, token: string, path: string, pageSize: number): Promise<{ pages: Json[][]; bookmarks: (string | null)[] }> {
+    const pages: Json[][] = [];
+    const bookmarks: (string | null)[] = [];
+    let bookmark: string | null = null;
+    do {
+      const query = `page_size=${pageSize}${bookmark === null ? '' : `&bookmark=${encodeURIComponent(bookmark)}`}`;
+      const res = await this.api(environment, token, `${path}${path.includes('?') ? '&' : '?'}${query}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { items: Json[]; bookmark: string | null };
+      pages.push(body.items);
+      bookmarks.push(body.bookmark);
+      bookmark = body.bookmark;
+    } while (bookmark !== null && pages.length < 100);
+    return { pages, bookmarks };
   }
 
   control(action: string, body: unknown): Promise<Response> {

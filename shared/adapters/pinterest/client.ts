@@ -19,6 +19,8 @@ export interface PinterestClientOptions {
   transport?: HttpTransport;
   /** Whole-call timeout (connect + answer). */
   timeoutMs?: number;
+  /** Told about every call (no bodies, no query, no tokens): for the function log. */
+  onCall?: (facts: { environment: PinterestEnvironment; method: string; path: string; status: number | 'network_error'; requestId?: string; durationMs: number; rateLimit?: RateLimit }) => void;
 }
 
 export interface AppCredentials {
@@ -88,6 +90,9 @@ export class PinterestClient {
       ).toString();
     }
     let response;
+    const startedAt = Date.now();
+    const report = (status: number | 'network_error', requestId?: string, rateLimit?: RateLimit) =>
+      this.options.onCall?.({ environment, method: options.method, path: options.path, status, durationMs: Date.now() - startedAt, ...(requestId === undefined ? {} : { requestId }), ...(rateLimit === undefined ? {} : { rateLimit }) });
     try {
       response = await this.transport(url, {
         method: options.method,
@@ -97,8 +102,10 @@ export class PinterestClient {
         freshConnection: options.freshConnection === true,
       });
     } catch (error) {
+      report('network_error');
       throw new PinterestNetworkError(environment, failedBeforeSend(error), networkErrorCode(error) ?? 'network error', { cause: error });
     }
+    report(response.status, response.headers.get('x-pinterest-rid') ?? undefined);
     return this.read(environment, response, options.schema);
   }
 

@@ -1,0 +1,82 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { SecretStore } from '../../shared/adapters/secret-store';
+import { FakeClock } from '../../shared/domain/ports';
+import { clients, names } from '../support/aws';
+import { callFunction, type TestResponse } from '../support/http';
+import { authorize, callback, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';
+
+// Every log line of this file is captured, at the most verbose level.
+process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+const flow = setUpConnectFlow();
+
+const output: string[] = [];
+const capture = (chunk: string | Uint8Array) => {
+  output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  return true;
+};
+
+async function allItems(table: string): Promise<string> {
+  const { Items = [] } = await clients.dynamo.send(new ScanCommand({ TableName: table }));
+  return JSON.stringify(Items);
+}
+
+const responseText = (res: TestResponse) => JSON.stringify({ headers: res.headers, cookies: res.cookies, body: res.text });
+
+describe('no token, code or state leaks anywhere but Secrets Manager', () => {
+  it('runs the whole connect flow and finds the secrets only in the vault', async () => {
+    const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    const responses: TestResponse[] = [];
+    let code: string;
+    let state: string;
+    try {
+      const link = await createLink('sandbox');
+      responses.push(link);
+      const opened = await openLink((link.json() as { url: string }).url);
+      responses.push(opened.res);
+      const params = await authorize(opened.location);
+      code = params.get('code') ?? '';
+      state = params.get('state') ?? '';
+      responses.push(await callback(params, opened.cookie));
+      responses.push(await callFunction('getAccount', { method: 'GET', url: '/account' }));
+      responses.push(await callFunction('getAudit', { method: 'GET', url: '/audit?limit=100' }));
+      // A failing call too: errors must not carry secrets either.
+      flow.emulator.controls.injectFault({ host: 'sandbox', path: '/v5/oauth/token', kind: 'status', status: 500 });
+      const second = await openLink((( await createLink('sandbox')).json() as { url: string }).url);
+      responses.push(await callback(await authorize(second.location), second.cookie));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+
+    // The tokens Pinterest issued, read back from the vault (the only place they may be).
+    const account = (responses[3]?.json() as { environments: { sandbox: { accountId: string } } }).environments.sandbox;
+    const stored = await clients.dynamo.send(new ScanCommand({ TableName: names.workflow, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ACCOUNT#sandbox' } }));
+    const secretName = z.string().parse((stored.Items ?? []).find((i) => i.sk === 'CURRENT')?.secretName);
+    const tokens = await new SecretStore(clients.secrets, new FakeClock(), 0).get(secretName, z.object({ accessToken: z.string(), refreshToken: z.string() }));
+    expect(account.accountId).toBe('1000000000000000001');
+    expect(tokens?.accessToken).toMatch(/^pina_/);
+    expect(tokens?.refreshToken).toMatch(/^pinr/);
+
+    const secrets = { accessToken: tokens?.accessToken ?? '', refreshToken: tokens?.refreshToken ?? '', code, state, clientSecret: flow.emulator.app.clientSecret };
+    const places = {
+      logs: output.join(''),
+      responses: responses.map(responseText).join('\n'),
+      stateTable: await allItems(names.state),
+      workflowTable: await allItems(names.workflow),
+      auditTable: await allItems(names.audit),
+    };
+    expect(places.logs.length).toBeGreaterThan(1000); // the capture really saw the flow's log lines
+    // The state must travel to Pinterest in the authorize redirect (response 1); nowhere else.
+    const withoutAuthorizeRedirect = responses.filter((_, i) => i !== 1).map(responseText).join('\n');
+    for (const [secret, value] of Object.entries(secrets)) {
+      expect(value.length).toBeGreaterThan(10);
+      const where = secret === 'state' ? { ...places, responses: withoutAuthorizeRedirect } : places;
+      for (const [place, text] of Object.entries(where)) {
+        expect({ secret, place, leaked: text.includes(value) }).toEqual({ secret, place, leaked: false });
+      }
+    }
+    // The URL's query (code, state) never reaches the security log; only their keyed hashes do.
+    expect(places.auditTable).toContain('codeHash');
+    expect(places.auditTable).toContain('stateHash');
+  });
+});
