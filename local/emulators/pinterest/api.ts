@@ -12,7 +12,7 @@ import type { EmulatorUser, PinterestEnvironment } from './types';
  * The API hosts (api.pinterest.com and api-sandbox.pinterest.com). A route declares how it is
  * authenticated, its rate-limit category and, for bearer routes, the scopes it needs; this module
  * does authentication, counting and scope checks once, so handlers only do their own work.
- * New endpoints (boards, sections, Pins) are added to `apiRoutes` in ./api-routes.ts.
+ * Endpoints are listed in ./api-routes.ts.
  */
 
 export interface AppCaller {
@@ -27,6 +27,11 @@ export interface UserCaller extends AppCaller {
 
 interface ApiRouteBase extends RouteSpec {
   category: RateCategory;
+  /**
+   * The handler only reads: the answer skips writing the data file, which with the seed's ~600
+   * boards is the expensive part of a request. A skipped purge of expired records is written later.
+   */
+  readOnly?: boolean;
 }
 
 /** Authenticated by the app's HTTP Basic credentials (the token endpoint). */
@@ -87,14 +92,27 @@ export function dispatchApi(
   const match = matchRoute(routes, req.method, req.path);
   if (match === undefined) return apiError(404, 404, MESSAGES.notFound);
   const routed = { ...req, params: match.params };
-  return match.route.auth === 'basic'
-    ? runAppRoute(service, routed, match.route, environment)
-    : runUserRoute(service, routed, match.route, environment);
+  const reply =
+    match.route.auth === 'basic'
+      ? runAppRoute(service, routed, match.route, environment)
+      : runUserRoute(service, routed, match.route, environment);
+  return match.route.readOnly === true ? { ...reply, readOnly: true } : reply;
 }
 
-/** The 429 an injected `rate_limit` fault answers with, showing the caller's app window as spent. */
-export function injectedRateLimit(service: EmulatorService, environment: PinterestEnvironment, nowMs: number): Reply {
+/**
+ * The 429 of an injected `spam_block` fault (API-NOTES.md §10). The code is a guess (8, as for rate
+ * limits: both are 429s); clients are expected to tell the two apart by the message. The rate-limit
+ * headers show the app's org_write window as it is: a spam block is not a spent quota.
+ */
+export function injectedSpamBlock(service: EmulatorService, environment: PinterestEnvironment, nowMs: number): Reply {
   const { app } = service.store.state;
-  const rate = service.limiter.peek({ environment, tier: app.tier, category: 'org_read', clientId: app.clientId }, nowMs);
+  const rate = service.limiter.peek({ environment, tier: app.tier, category: 'org_write', clientId: app.clientId }, nowMs);
+  return withRate(apiError(429, 8, MESSAGES.spamBlock), rate);
+}
+
+/** The 429 an injected `rate_limit` fault answers with, showing the app's window of the route as spent. */
+export function injectedRateLimit(service: EmulatorService, environment: PinterestEnvironment, nowMs: number, category: RateCategory): Reply {
+  const { app } = service.store.state;
+  const rate = service.limiter.peek({ environment, tier: app.tier, category, clientId: app.clientId }, nowMs);
   return rateLimited({ ...rate, remaining: 0, exceeded: true });
 }

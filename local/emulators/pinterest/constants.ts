@@ -57,6 +57,11 @@ export const MESSAGES = {
   invalidGrant: 'The authorization grant is invalid',
   userAccountForbidden: 'Not authorized to access the user account.',
   notFound: 'Not found',
+  spamBlock: "You've hit a block (Pins) we have in place to combat spam",
+  imageUnreachable: 'Sorry, we could not fetch the image.',
+  trialPinsInProduction:
+    'Apps with Trial access may not create Pins in production https://api.pinterest.com - use API Sandbox https://api-sandbox.pinterest.com instead.',
+  notPermitted: 'You are not permitted to access that resource.',
   rateLimited:
     'This request exceeded a rate limit. This can happen if the client exceeds one of the published rate limits or if multiple write operations are applied to an object within a short time window.',
 } as const;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isKnownScope } from './constants';
 import { faultSchema } from './faults';
@@ -82,10 +83,19 @@ export class Controls implements EmulatorControls {
     this.save();
   };
 
-  readonly injectFault = (fault: Fault): string => this.service.faults.inject(parseInput(faultSchema, fault));
+  readonly injectFault = (fault: Fault): string => {
+    const valid = parseInput(faultSchema, fault);
+    if (valid.kind !== 'refuse_connection') return this.service.faults.inject(valid);
+    // Acts on the listeners at once; the id only keeps the return value uniform.
+    for (const environment of valid.host === 'any' ? (['sandbox', 'production'] as const) : [valid.host]) {
+      this.service.connections.refuse(environment, valid.ms);
+    }
+    return randomUUID();
+  };
 
   readonly clearFaults = (): void => {
     this.service.faults.clear();
+    this.service.connections.restoreAll();
   };
 
   readonly revokeGrant = (environment: PinterestEnvironment, userId: string): void => {
@@ -102,7 +112,7 @@ export class Controls implements EmulatorControls {
 
   readonly reset = (): void => {
     this.service.store.resetData();
-    this.service.faults.clear();
+    this.clearFaults();
     this.service.log.clear();
     this.service.limiter.clear();
     this.save();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Fault, HostName } from './types';
+import type { Fault, HostName, RequestFault } from './types';
 
 /**
  * Injected faults: each matches requests by host, method and path and affects the next `times`
  * matching requests. Per request, every matching `delay` is served (and counted), then at most one
  * other fault, the earliest injected, decides the outcome; faults on the `/_emulator/` control routes
- * are never applied, so a broad fault cannot lock the tests out of `clearFaults`.
+ * are never applied, so a broad fault cannot lock the tests out of `clearFaults`. `refuse_connection`
+ * is not kept here: it acts on a host's listener at once (./host-listener.ts).
  */
 
 const target = z.object({
@@ -16,16 +17,29 @@ const target = z.object({
   times: z.number().int().min(1).optional(),
 });
 
+const ms = z.number().int().min(0).max(600_000);
+
 export const faultSchema = z.discriminatedUnion('kind', [
   target.extend({ kind: z.literal('status'), status: z.number().int().min(100).max(599), body: z.unknown().optional() }),
-  target.extend({ kind: z.literal('delay'), ms: z.number().int().min(0).max(600_000) }),
+  target.extend({ kind: z.literal('delay'), ms }),
   target.extend({ kind: z.literal('rate_limit') }),
+  target.extend({ kind: z.literal('spam_block') }),
+  target.extend({ kind: z.literal('image_unreachable') }),
+  target.extend({ kind: z.literal('board_not_found') }),
   target.extend({ kind: z.literal('malformed_json') }),
   target.extend({ kind: z.literal('omit_refresh_token') }),
   target.extend({ kind: z.literal('drop_connection'), afterProcessing: z.boolean().optional() }),
+  target.extend({ kind: z.literal('create_then_drop') }),
+  z.object({
+    kind: z.literal('refuse_connection'),
+    host: z.enum(['sandbox', 'production', 'any']),
+    ms: ms.min(1),
+    // Said plainly rather than silently ignored: the obvious wish, refusing N attempts, cannot be met.
+    times: z.undefined({ error: 'refuse_connection takes ms, not times: a host that is not listening cannot count the connections it refuses' }).optional(),
+  }),
 ]) satisfies z.ZodType<Fault>;
 
-export type OutcomeFault = Exclude<Fault, { kind: 'delay' }>;
+export type OutcomeFault = Exclude<RequestFault, { kind: 'delay' }>;
 
 export interface FaultPlan {
   /** Milliseconds to wait before handling, one entry per matching delay fault. */
@@ -35,11 +49,11 @@ export interface FaultPlan {
 
 interface ActiveFault {
   id: string;
-  fault: Fault;
+  fault: RequestFault;
   remaining: number;
 }
 
-function matches(fault: Fault, host: HostName, method: string, path: string): boolean {
+function matches(fault: RequestFault, host: HostName, method: string, path: string): boolean {
   if (fault.host !== 'any' && fault.host !== host) return false;
   if (fault.method !== undefined && fault.method.toUpperCase() !== method) return false;
   return fault.path.endsWith('*') ? path.startsWith(fault.path.slice(0, -1)) : path === fault.path;
@@ -48,7 +62,7 @@ function matches(fault: Fault, host: HostName, method: string, path: string): bo
 export class FaultRegistry {
   private active: ActiveFault[] = [];
 
-  inject(fault: Fault): string {
+  inject(fault: RequestFault): string {
     const id = randomUUID();
     this.active.push({ id, fault: structuredClone(fault), remaining: fault.times ?? 1 });
     return id;

@@ -18,12 +18,16 @@ export interface EmulatorRequest {
   rid: string;
   /** Set by an `omit_refresh_token` fault: the token endpoint then issues no new refresh token. */
   omitRefreshToken: boolean;
+  /** Set by an `image_unreachable` fault: `POST /v5/pins` then cannot fetch an `image_url`. */
+  imageUnreachable: boolean;
 }
 
 export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The handler changed nothing that must be written now, so the data file is not rewritten. */
+  readOnly?: boolean;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -83,6 +87,29 @@ export function mediaType(headers: IncomingHttpHeaders): string {
 
 export function isForm(req: EmulatorRequest): boolean {
   return mediaType(req.headers) === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * A JSON request body (the API's write endpoints take JSON only; the spec documents no other media
+ * type). Wrong media type → 415, unparsable → 400, both `{code: 1}` like the token endpoint's.
+ */
+export function jsonBody(req: EmulatorRequest): { value: unknown } | { error: Reply } {
+  if (mediaType(req.headers) !== 'application/json') return { error: apiError(415, 1, 'Content-Type must be application/json.') };
+  try {
+    return { value: JSON.parse(req.body) as unknown };
+  } catch {
+    return { error: apiError(400, 1, 'The request body is not valid JSON.') };
+  }
+}
+
+/** A JSON object (not null, not an array): what every request body must be. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A path parameter of the matched route ('' if the pattern has none by that name). */
+export function param(req: EmulatorRequest, name: string): string {
+  return req.params[name] ?? '';
 }
 
 /** Flattens Node's header object (arrays for repeated headers) for the request log. */

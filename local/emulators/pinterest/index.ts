@@ -6,15 +6,17 @@ import { Controls } from './controls';
 import { FaultRegistry } from './faults';
 import { initialState } from './initial-state';
 import { RateLimiter } from './rate-limit';
-import { closeHost, listenHost, type HostServer } from './server';
-import { RequestLog, type EmulatorService } from './service';
+import { HostListener } from './host-listener';
+import { hostRequestListener } from './server';
+import { RequestLog, type ConnectionControl, type EmulatorService } from './service';
 import { EmulatorStore } from './state';
-import type { PinterestEmulator, PinterestEmulatorOptions, PinterestEmulatorUrls } from './types';
-import { dispatchWww } from './www';
+import type { Dispatch } from './server';
+import type { HostName, PinterestEmulator, PinterestEmulatorOptions, PinterestEmulatorUrls } from './types';
+import { dispatchWww, type WwwRoute } from './www';
 
 /**
- * A Pinterest API v5 emulator (OAuth half: authorize page, token endpoint, `GET /v5/user_account`)
- * so the product runs and is tested offline against the behaviour documented in
+ * A Pinterest API v5 emulator (authorize page, token endpoint, `GET /v5/user_account`, boards,
+ * sections and Pins) so the product runs and is tested offline against the behaviour documented in
  * /work/shared/pinterest/API-NOTES.md. Three servers share one state, one per real host:
  * www.pinterest.com (authorize page and the `/_emulator/*` test controls), api-sandbox.pinterest.com
  * and api.pinterest.com. Sandbox and production are separate worlds: a token works only on the
@@ -35,14 +37,54 @@ export type {
   PinterestEmulatorOptions,
   PinterestEmulatorUrls,
   PinterestEnvironment,
+  RefuseConnectionFault,
+  RequestFault,
 } from './types';
+export { SEED } from './seed';
 
 function baseUrl(bind: string, port: number): string {
   return `http://${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
 }
 
-async function closeAll(servers: HostServer[]): Promise<void> {
-  await Promise.all(servers.map((s) => closeHost(s).catch(() => undefined)));
+async function closeAll(listeners: HostListener[]): Promise<void> {
+  await Promise.all(listeners.map((l) => l.close().catch(() => undefined)));
+}
+
+interface Hosts {
+  www: HostListener;
+  sandbox: HostListener;
+  production: HostListener;
+  all: HostListener[];
+}
+
+async function openHosts(service: EmulatorService, wwwRoutes: readonly WwwRoute[], bind: string, ports: PinterestEmulatorOptions['ports']): Promise<Hosts> {
+  const all: HostListener[] = [];
+  const open = async (host: HostName, dispatch: Dispatch, port: number | undefined): Promise<HostListener> => {
+    const listener = await HostListener.open(hostRequestListener(service, host, dispatch), bind, port ?? 0);
+    all.push(listener);
+    return listener;
+  };
+  try {
+    const www = await open('www', (req) => dispatchWww(service, wwwRoutes, req), ports?.www);
+    const sandbox = await open('sandbox', (req) => dispatchApi(service, apiRoutes, req, 'sandbox'), ports?.sandbox);
+    const production = await open('production', (req) => dispatchApi(service, apiRoutes, req, 'production'), ports?.production);
+    return { www, sandbox, production, all };
+  } catch (error) {
+    await closeAll(all);
+    throw error;
+  }
+}
+
+function connectionControl(hosts: Hosts): ConnectionControl {
+  return {
+    refuse: (environment, ms) => {
+      hosts[environment].refuse(ms);
+    },
+    restoreAll: () => {
+      hosts.sandbox.restore();
+      hosts.production.restore();
+    },
+  };
 }
 
 export async function startPinterestEmulator(options: PinterestEmulatorOptions = {}): Promise<PinterestEmulator> {
@@ -54,39 +96,29 @@ export async function startPinterestEmulator(options: PinterestEmulatorOptions =
     limiter: new RateLimiter(),
     log: new RequestLog(),
     clock: options.clock ?? ((): Date => new Date()),
-    // Replaced below once the ports are known; nothing reads it before a request arrives.
+    // Both replaced below once the servers listen; nothing reads them before a request arrives.
     urls: { authorize: '', www: '', sandbox: '', production: '' },
+    connections: { refuse: () => undefined, restoreAll: () => undefined },
   };
   const controls = new Controls(service);
-  const wwwRoutes = [...authorizeRoutes, ...controlRoutes(controls)];
-  const servers: HostServer[] = [];
-  try {
-    const www = await listenHost(service, 'www', (req) => dispatchWww(service, wwwRoutes, req), bind, options.ports?.www ?? 0);
-    servers.push(www);
-    const sandbox = await listenHost(service, 'sandbox', (req) => dispatchApi(service, apiRoutes, req, 'sandbox'), bind, options.ports?.sandbox ?? 0);
-    servers.push(sandbox);
-    const production = await listenHost(service, 'production', (req) => dispatchApi(service, apiRoutes, req, 'production'), bind, options.ports?.production ?? 0);
-    servers.push(production);
-    const urls: PinterestEmulatorUrls = {
-      authorize: `${baseUrl(bind, www.port)}/oauth/`,
-      www: baseUrl(bind, www.port),
-      sandbox: `${baseUrl(bind, sandbox.port)}/v5`,
-      production: `${baseUrl(bind, production.port)}/v5`,
-    };
-    service.urls = urls;
-    return {
-      urls,
-      get app() {
-        return structuredClone(store.state.app);
-      },
-      controls,
-      close: async () => {
-        await closeAll(servers);
-        store.flush();
-      },
-    };
-  } catch (error) {
-    await closeAll(servers);
-    throw error;
-  }
+  const hosts = await openHosts(service, [...authorizeRoutes, ...controlRoutes(controls)], bind, options.ports);
+  service.connections = connectionControl(hosts);
+  const urls: PinterestEmulatorUrls = {
+    authorize: `${baseUrl(bind, hosts.www.port)}/oauth/`,
+    www: baseUrl(bind, hosts.www.port),
+    sandbox: `${baseUrl(bind, hosts.sandbox.port)}/v5`,
+    production: `${baseUrl(bind, hosts.production.port)}/v5`,
+  };
+  service.urls = urls;
+  return {
+    urls,
+    get app() {
+      return structuredClone(store.state.app);
+    },
+    controls,
+    close: async () => {
+      await closeAll(hosts.all);
+      store.flush();
+    },
+  };
 }

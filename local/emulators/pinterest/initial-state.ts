@@ -1,5 +1,6 @@
 import { DEFAULT_APP, DEFAULT_USERS } from './constants';
-import { emptyData, type EmulatorState } from './state';
+import { seedWorld } from './seed';
+import { emptyData, type EmulatorState, type StateData } from './state';
 import type { EmulatorApp, EmulatorUser, PinterestEmulatorOptions } from './types';
 
 /**
@@ -7,6 +8,7 @@ import type { EmulatorApp, EmulatorUser, PinterestEmulatorOptions } from './type
  * with options given explicitly taking precedence (so the local stack can pass the configured app
  * credentials at every start): app fields given replace stored ones, except redirect URIs, which
  * are added to those already registered; given users replace stored users with the same id.
+ * Worlds from files written before the seed existed get it now, once.
  */
 
 function definedFields<T extends object>(value: Partial<T> | undefined): Partial<T> {
@@ -25,6 +27,12 @@ function mergeUsers(stored: EmulatorUser[] | undefined, given: EmulatorUser[] | 
   return [...stored.filter((u) => !replaced.has(u.id)), ...structuredClone(given ?? [])];
 }
 
+function storedData(stored: EmulatorState): StateData {
+  seedWorld('sandbox', stored.environments.sandbox);
+  seedWorld('production', stored.environments.production);
+  return { codes: stored.codes, pending: stored.pending, environments: stored.environments };
+}
+
 export function initialState(options: PinterestEmulatorOptions, stored: EmulatorState | undefined): EmulatorState {
   const users = mergeUsers(stored?.users, options.users);
   const first = users[0];
@@ -37,6 +45,6 @@ export function initialState(options: PinterestEmulatorOptions, stored: Emulator
     users,
     consentMode: options.consentMode ?? stored?.consentMode ?? 'manual',
     consentingUserId,
-    ...(stored === undefined ? emptyData() : { codes: stored.codes, pending: stored.pending, environments: stored.environments }),
+    ...(stored === undefined ? emptyData() : storedData(stored)),
   };
 }

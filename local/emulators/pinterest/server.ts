@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { injectedRateLimit } from './api';
+import { injectedRateLimit, injectedSpamBlock } from './api';
+import { categoryOf } from './api-routes';
 import { MESSAGES } from './constants';
 import { CONTROL_PATH_PREFIX } from './control-routes';
 import type { OutcomeFault } from './faults';
 import { apiError, flatHeaders, json, readBody, type EmulatorRequest, type Reply } from './http';
 import type { EmulatorService } from './service';
 import type { HostName } from './types';
+import { boardNotFound } from './views';
 
 /**
- * One HTTP server per host, all sharing the service. Every request goes through the same pipeline:
- * log it, apply injected faults, purge expired records, dispatch, persist, answer. API hosts add an
- * `x-pinterest-rid` to every answer, as Pinterest does (API-NOTES.md §1).
+ * The request pipeline of every host (all three share the service): log the request, apply injected
+ * faults, purge expired records, dispatch, persist (unless the answer is read-only), answer. API
+ * hosts add an `x-pinterest-rid` to every answer, as Pinterest does (API-NOTES.md §1). The sockets
+ * themselves are in ./host-listener.ts.
  */
 
 export type Dispatch = (req: EmulatorRequest) => Reply;
@@ -41,22 +43,33 @@ function replyFor(service: EmulatorService, dispatch: Dispatch, req: EmulatorReq
     case 'status':
       return faultStatusReply(outcome);
     case 'rate_limit':
-      return req.host === 'www' ? apiError(429, 8, MESSAGES.rateLimited) : injectedRateLimit(service, req.host, req.nowMs);
+      if (req.host === 'www') return apiError(429, 8, MESSAGES.rateLimited);
+      return injectedRateLimit(service, req.host, req.nowMs, categoryOf(req.method, req.path));
+    case 'spam_block':
+      return req.host === 'www' ? apiError(429, 8, MESSAGES.spamBlock) : injectedSpamBlock(service, req.host, req.nowMs);
+    case 'board_not_found':
+      return boardNotFound();
     case 'malformed_json':
       return truncated(run(req));
     case 'omit_refresh_token':
       return run({ ...req, omitRefreshToken: true });
+    case 'image_unreachable':
+      return run({ ...req, imageUnreachable: true });
     default:
       return run(req);
   }
 }
 
+/**
+ * API answers close their connection: a client's pooled keep-alive connection would otherwise meet
+ * a `refuse_connection` fault as a reset socket instead of the ECONNREFUSED the fault promises.
+ */
 function send(res: ServerResponse, host: HostName, rid: string, reply: Reply): void {
   if (res.destroyed) return;
   res.writeHead(reply.status, {
     ...reply.headers,
     'content-length': String(Buffer.byteLength(reply.body)),
-    ...(host === 'www' ? {} : { 'x-pinterest-rid': rid }),
+    ...(host === 'www' ? {} : { 'x-pinterest-rid': rid, connection: 'close' }),
   });
   res.end(reply.body);
 }
@@ -74,6 +87,7 @@ function toRequest(service: EmulatorService, host: HostName, req: IncomingMessag
     nowMs: service.clock().getTime(),
     rid: randomBytes(8).toString('hex'),
     omitRefreshToken: false,
+    imageUnreachable: false,
   };
 }
 
@@ -104,39 +118,19 @@ async function handle(service: EmulatorService, host: HostName, dispatch: Dispat
     return;
   }
   const reply = raw.tooLarge ? apiError(413, 1, 'The request body is too large.') : replyFor(service, dispatch, request, outcome);
-  service.store.flush();
-  if (outcome?.kind === 'drop_connection') res.destroy();
+  if (reply.readOnly !== true) service.store.flush();
+  // Dropping after processing: the change (a created Pin, a consumed code) is kept, the answer lost.
+  if (outcome?.kind === 'drop_connection' || outcome?.kind === 'create_then_drop') res.destroy();
   else send(res, host, request.rid, reply);
 }
 
-export interface HostServer {
-  server: Server;
-  port: number;
-}
-
-export function listenHost(service: EmulatorService, host: HostName, dispatch: Dispatch, bind: string, port: number): Promise<HostServer> {
-  const server = createServer((req, res) => {
+/** The request listener of one host's HTTP server. */
+export function hostRequestListener(service: EmulatorService, host: HostName, dispatch: Dispatch): RequestListener {
+  return (req, res) => {
     handle(service, host, dispatch, req, res).catch((error: unknown) => {
       console.error(`Pinterest emulator (${host}): request failed`, error);
       if (!res.headersSent) send(res, host, randomBytes(8).toString('hex'), apiError(500, 500, 'Pinterest emulator: internal error'));
       else res.destroy();
     });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, bind, () => {
-      server.off('error', reject);
-      resolve({ server, port: (server.address() as AddressInfo).port });
-    });
-  });
-}
-
-export function closeHost({ server }: HostServer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => {
-      if (error) reject(error);
-      else resolve();
-    });
-    server.closeAllConnections();
-  });
+  };
 }

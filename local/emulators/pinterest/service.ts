@@ -1,7 +1,14 @@
 import type { FaultRegistry } from './faults';
 import type { RateLimiter } from './rate-limit';
 import type { EmulatorStore } from './state';
-import type { LoggedRequest, PinterestEmulatorUrls } from './types';
+import type { LoggedRequest, PinterestEmulatorUrls, PinterestEnvironment } from './types';
+
+/** The API hosts' listeners, for the `refuse_connection` fault (./host-listener.ts). */
+export interface ConnectionControl {
+  refuse(environment: PinterestEnvironment, ms: number): void;
+  /** Every refusing host listens again now. */
+  restoreAll(): void;
+}
 
 /** Everything the three hosts share: one state, one fault list, one log. */
 export interface EmulatorService {
@@ -12,6 +19,8 @@ export interface EmulatorService {
   clock: () => Date;
   /** Filled in once the servers listen (pages link to the www host). */
   urls: PinterestEmulatorUrls;
+  /** Likewise filled in once the servers listen. */
+  connections: ConnectionControl;
 }
 
 /** Bounded so a long `npm start` session does not grow memory without limit; tests see far fewer. */

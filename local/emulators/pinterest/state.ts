@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { boardSchema, pinSchema, sectionSchema } from './records';
+import { seedWorld } from './seed';
 import type { EmulatorUser, PinterestEnvironment } from './types';
 
 /**
@@ -10,7 +12,7 @@ import type { EmulatorUser, PinterestEnvironment } from './types';
  *
  * Users and the app are global (one Pinterest account works in both environments), while everything
  * an environment owns lives in its own `World`: sandbox and production never see each other's
- * grants, tokens or (later) boards and Pins. New per-world collections get a `.default(...)` so
+ * grants, tokens, boards, sections or Pins. New per-world collections get a `.default(...)` so
  * files written before they existed still load.
  */
 
@@ -70,6 +72,14 @@ const worldSchema = z.object({
   grants: mapOf(grantSchema),
   accessTokens: mapOf(tokenSchema),
   refreshTokens: mapOf(tokenSchema),
+  // Functions, not values: a default object would be shared by every world that lacks the key.
+  boards: mapOf(boardSchema).default(() => new Map()),
+  sections: mapOf(sectionSchema).default(() => new Map()),
+  pins: mapOf(pinSchema).default(() => new Map()),
+  /** The next creation sequence number (see ./records.ts). */
+  nextSeq: z.number().int().min(0).default(0),
+  /** False in files written before the seed existed: ./initial-state.ts seeds those worlds once. */
+  seeded: z.boolean().default(false),
 });
 
 const stateSchema = z.object({
@@ -93,8 +103,20 @@ export type PendingConsent = z.infer<typeof pendingSchema>;
 export type GrantRecord = z.infer<typeof grantSchema>;
 export type TokenRecord = z.infer<typeof tokenSchema>;
 
-export function emptyWorld(): World {
-  return { grants: new Map(), accessTokens: new Map(), refreshTokens: new Map() };
+/** A new world, with the seed content of its environment (./seed.ts). */
+export function emptyWorld(environment: PinterestEnvironment): World {
+  const world: World = {
+    grants: new Map(),
+    accessTokens: new Map(),
+    refreshTokens: new Map(),
+    boards: new Map(),
+    sections: new Map(),
+    pins: new Map(),
+    nextSeq: 0,
+    seeded: false,
+  };
+  seedWorld(environment, world);
+  return world;
 }
 
 /** What users and apps create (as opposed to the settings: app, users, consent). */
@@ -104,7 +126,7 @@ export function emptyData(): StateData {
   return {
     codes: new Map<string, CodeRecord>(),
     pending: new Map<string, PendingConsent>(),
-    environments: { sandbox: emptyWorld(), production: emptyWorld() },
+    environments: { sandbox: emptyWorld('sandbox'), production: emptyWorld('production') },
   };
 }
 
@@ -157,14 +179,18 @@ export class EmulatorStore {
     }
   }
 
-  /** Forgets everything users and apps did (grants, tokens, codes, consents); keeps users and app. */
+  /**
+   * Forgets everything users and apps did (grants, tokens, codes, consents, boards, Pins) and brings
+   * back the seed; keeps users and app.
+   */
   resetData(): void {
     Object.assign(this.state, emptyData());
   }
 
   /**
    * Comparing serialisations instead of tracking dirty flags means no handler can forget to mark a
-   * change; the state is small, so serialising after each request costs little.
+   * change. With the seed the state is a few hundred kB, so read-only API routes skip this call
+   * (see `readOnly` in ./api.ts); a skipped purge of expired tokens is written with the next change.
    */
   flush(): void {
     if (this.dataFile === undefined) return;

@@ -35,16 +35,39 @@ interface FaultTarget {
   times?: number;
 }
 
-export type Fault = FaultTarget &
+/** Faults that act on the requests they match. */
+export type RequestFault = FaultTarget &
   (
     | { kind: 'status'; status: number; body?: unknown }
     | { kind: 'delay'; ms: number }
     | { kind: 'rate_limit' }
+    /** 429 "You've hit a block (Pins) we have in place to combat spam". */
+    | { kind: 'spam_block' }
+    /** `POST /v5/pins` with an `image_url` source answers 400 "could not fetch the image". */
+    | { kind: 'image_unreachable' }
+    /** 404 `{"code":404,"message":"Board not found."}`. */
+    | { kind: 'board_not_found' }
     | { kind: 'malformed_json' }
     | { kind: 'omit_refresh_token' }
     /** `afterProcessing: true` handles the request (state changes happen) and then drops the socket. */
     | { kind: 'drop_connection'; afterProcessing?: boolean }
+    /** The same as `drop_connection` with `afterProcessing: true`, named for `POST /v5/pins`: the Pin exists, the answer is lost. */
+    | { kind: 'create_then_drop' }
   );
+
+/**
+ * The API host (or both, for 'any') stops listening for `ms` milliseconds at once, its open
+ * connections closed too, so clients get ECONNREFUSED; then it listens on the same port again. It
+ * counts time, not attempts: a host that does not listen cannot see the connections it refuses.
+ * The www host is excluded: it carries the HTTP controls, including the one that injects this.
+ */
+export interface RefuseConnectionFault {
+  kind: 'refuse_connection';
+  host: PinterestEnvironment | 'any';
+  ms: number;
+}
+
+export type Fault = RequestFault | RefuseConnectionFault;
 
 export interface LoggedRequest {
   host: HostName;
@@ -75,13 +98,17 @@ export interface EmulatorControls {
   setTier(tier: AccessTier): void;
   /** Returns the fault id. */
   injectFault(fault: Fault): string;
+  /** Removes every fault; hosts refusing connections listen again at once. */
   clearFaults(): void;
   /** The user removed the app in that environment: its tokens and grant are gone. */
   revokeGrant(environment: PinterestEnvironment, userId: string): void;
   /** Access tokens (of one user, or all) expire now; refresh tokens keep working. */
   expireAccessTokens(environment: PinterestEnvironment, userId?: string): void;
   requests(): LoggedRequest[];
-  /** Clears grants, tokens, codes, pending consents, faults, the request log and rate counters. */
+  /**
+   * Clears grants, tokens, codes, pending consents, boards, sections, Pins, faults, the request log
+   * and rate counters, and brings back the seed (./seed.ts).
+   */
   reset(): void;
   /** As if the user consented and the app exchanged the code in that environment. */
   issueTokens(environment: PinterestEnvironment, userId: string, scopes: string[]): IssuedTokens;

@@ -1,11 +1,15 @@
 import type { UserRoute } from './api';
 import { MESSAGES } from './constants';
 import { json } from './http';
+import type { World } from './state';
 import type { EmulatorUser } from './types';
 
 /** `GET /v5/user_account` (API-NOTES.md §5; spec schema `Account`): the token's own account. */
 
-export function accountBody(user: EmulatorUser): Record<string, unknown> {
+/** Counts come from the token's environment: boards the user owns, Pins the user created. */
+export function accountBody(user: EmulatorUser, world: World): Record<string, unknown> {
+  const boardCount = [...world.boards.values()].filter((board) => board.ownerId === user.id).length;
+  const pinCount = [...world.pins.values()].filter((pin) => pin.creatorId === user.id).length;
   return {
     id: user.id,
     username: user.username,
@@ -13,9 +17,8 @@ export function accountBody(user: EmulatorUser): Record<string, unknown> {
     profile_image: user.profileImage ?? `https://i.pinimg.com/600x600_R/emulator/${user.id}.jpg`,
     website_url: user.websiteUrl ?? '',
     business_name: user.businessName ?? null,
-    // Counts stay 0 until boards and Pins are emulated; then they come from the token's environment.
-    board_count: 0,
-    pin_count: 0,
+    board_count: boardCount,
+    pin_count: pinCount,
     follower_count: 0,
     following_count: 0,
     monthly_views: 0,
@@ -30,7 +33,8 @@ export const userAccountRoute: UserRoute = {
   auth: 'bearer',
   scopes: ['user_accounts:read'],
   forbidden: { code: 403, message: MESSAGES.userAccountForbidden },
-  handle(_service, _req, caller) {
-    return json(200, accountBody(caller.user));
+  readOnly: true,
+  handle(service, _req, caller) {
+    return json(200, accountBody(caller.user, service.store.world(caller.environment)));
   },
 };
