@@ -122,7 +122,7 @@ describe('Pinterest boards, sections and Pins through the client', () => {
   });
 
   it('reports a refused connection as not sent', async () => {
-    emulator.controls.injectFault({ host: 'sandbox', path: '*', kind: 'refuse_connection', ms: 300 });
+    emulator.controls.injectFault({ host: 'sandbox', kind: 'refuse_connection', ms: 300 });
     await expect(api.getPin('sandbox', sandbox, '1')).rejects.toMatchObject({ beforeSend: true, reason: 'ECONNREFUSED' });
     await new Promise((resolve) => setTimeout(resolve, 400));
     await expect(api.getPin('sandbox', sandbox, '1')).rejects.toMatchObject({ kind: 'not_found' });
