@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { environments } from '../shared/domain/pinterest';
 import { httpHandler } from '../shared/http/handler';
+import { securityLog } from '../shared/wiring';
 import { jsonBody } from '../shared/http/input';
 import { requestFacts } from '../shared/http/request-facts';
 import { json } from '../shared/http/responses';
 import { confirmAccount } from '../shared/use-cases/accounts';
-import { connectDeps } from '../shared/wiring';
+import { connectDeps } from '../shared/wiring-connect';
 
 const body = z.strictObject({
   environment: z.enum(environments, { error: 'environment must be sandbox or production' }),
@@ -16,4 +17,4 @@ const body = z.strictObject({
 export const handler = httpHandler(async (event) => {
   const { environment, accountId } = jsonBody(event, body);
   return json(200, await confirmAccount(connectDeps(), environment, accountId, requestFacts(event)));
-});
+}, { securityLog });

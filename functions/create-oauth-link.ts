@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { environments } from '../shared/domain/pinterest';
 import { httpHandler } from '../shared/http/handler';
+import { securityLog } from '../shared/wiring';
 import { jsonBody } from '../shared/http/input';
 import { requestFacts } from '../shared/http/request-facts';
 import { json } from '../shared/http/responses';
 import { createStartLink } from '../shared/use-cases/oauth-start';
-import { connectDeps } from '../shared/wiring';
+import { connectDeps } from '../shared/wiring-connect';
 
 const body = z.strictObject({
   environment: z.enum(environments, { error: 'environment must be sandbox or production' }),
@@ -15,4 +16,4 @@ const body = z.strictObject({
 export const handler = httpHandler(async (event) => {
   const { environment } = jsonBody(event, body);
   return json(201, await createStartLink(connectDeps(), environment, requestFacts(event)));
-});
+}, { securityLog });

@@ -44,4 +44,4 @@ export const handler = httpHandler(async (event) => {
     ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
     range: { from: from.toISOString(), to: to.toISOString() },
   });
-});
+}, { securityLog });

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { clearedNonceCookie, nonceFromCookies } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
+import { securityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
 import type { HttpResult } from '../shared/http/responses';
 import { completeCallback, type CallbackOutcome } from '../shared/use-cases/oauth-callback';
-import { connectDeps } from '../shared/wiring';
+import { connectDeps } from '../shared/wiring-connect';
 
 // Pinterest's redirect; unknown parameters are ignored, oversized ones refused.
 const text = z.string().max(2048).optional();
@@ -51,4 +52,4 @@ export const handler = httpHandler(async (event) => {
   const q = queryParams(event, query);
   const outcome = await completeCallback(connectDeps(), { query: q, nonce: nonceFromCookies(event.cookies), request: requestFacts(event) });
   return render(outcome);
-});
+}, { securityLog });

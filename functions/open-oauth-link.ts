@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { nonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
+import { securityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
 import { InvalidStartLinkError, openStartLink } from '../shared/use-cases/oauth-start';
-import { connectDeps } from '../shared/wiring';
+import { connectDeps } from '../shared/wiring-connect';
 
 const query = z.object({ ticket: z.string().max(200).optional() });
 
@@ -28,4 +29,4 @@ export const handler = httpHandler(async (event) => {
     if (!(error instanceof InvalidStartLinkError)) throw error;
     return page(400, 'This connect link cannot be used', [error.message]);
   }
-});
+}, { securityLog });

@@ -4,6 +4,7 @@ import { matchRoute, schedules } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
 import { AuthorizerGate } from './authorizer-gate';
 import { Background } from './background';
+import { readBody } from './http-body';
 import { invoke } from './lambda-runtime';
 
 /**
@@ -22,21 +23,6 @@ function gatewayAnswer(res: ServerResponse, status: number, message: string): vo
   const body = JSON.stringify({ message });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
-  return new Promise((resolvePromise, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      resolvePromise(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
 }
 
 interface Runtime {
@@ -63,7 +49,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, runtime: Runtim
     gatewayAnswer(res, 404, 'Not Found');
     return;
   }
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   if (body === 'too_large') {
     gatewayAnswer(res, 413, 'Request Entity Too Large');
     return;

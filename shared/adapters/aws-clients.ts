@@ -1,13 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamo } from './aws/dynamo';
+import { createS3 } from './aws/s3';
 
 /**
- * AWS SDK clients, created once per process and shared by the adapters. Endpoints come from the
- * SDK's own environment variables (`AWS_ENDPOINT_URL_DYNAMODB`, …), which local mode and the tests
- * point at the emulators; no code path differs between Lambda and local.
+ * Every AWS client at once, for code that is not a Lambda bundle (the local boot, scripts, tests).
+ * Functions import the per-client modules in ./aws/ instead, to keep their bundles small.
  */
 
 type Env = Record<string, string | undefined>;
@@ -23,24 +24,6 @@ export interface AwsClients {
 }
 
 export function createAwsClients(env: Env = process.env): AwsClients {
-  const dynamoDb = new DynamoDBClient({});
-  const dynamo = DynamoDBDocumentClient.from(dynamoDb, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-  return {
-    dynamo,
-    dynamoDb,
-    secrets: new SecretsManagerClient({}),
-    ses: new SESClient({}),
-    // A custom S3 endpoint (an emulator) has no per-bucket DNS names: address buckets by path.
-    s3: new S3Client({ forcePathStyle: env.AWS_ENDPOINT_URL_S3 !== undefined }),
-  };
-}
-
-let shared: AwsClients | undefined;
-
-/** The process-wide clients (module scope in Lambda, reused across invocations). */
-export function awsClients(): AwsClients {
-  shared ??= createAwsClients();
-  return shared;
+  const dynamo = createDynamo();
+  return { dynamo: dynamo.doc, dynamoDb: dynamo.raw, secrets: new SecretsManagerClient({}), ses: new SESClient({}), s3: createS3(env) };
 }

@@ -5,7 +5,6 @@ import { AppError, RateLimitedError } from '../domain/errors';
 import { outcomeForStatus } from '../domain/security-event';
 import type { SecurityLog } from '../adapters/dynamo/security-log';
 import { logger } from '../observability/logger';
-import { securityLog as defaultSecurityLog } from '../wiring';
 import { json, type HttpResult } from './responses';
 import { securityHeaders } from './security-headers';
 import { statusFor } from './status';
@@ -102,18 +101,19 @@ const securityLogging = (log: () => SecurityLog): middy.MiddlewareObj<HttpEvent,
 
 export interface HttpHandlerOptions {
   /**
-   * The security log to write each request to; `false` for routes that must not depend on storage
-   * (`/health`). Defaults to the wired log.
+   * The security log to write each request to (from shared/wiring.ts); `false` for routes that must
+   * not depend on storage (`/health`). Passed in rather than imported here, so a function's bundle
+   * only carries the storage clients it really uses.
    */
-  securityLog?: (() => SecurityLog) | false;
+  securityLog: (() => SecurityLog) | false;
 }
 
 /**
  * The one middy stack every HTTP function uses: Lambda context in the logs, a security-log entry per
  * request, security headers on every answer (errors included), and the error mapping above.
  */
-export function httpHandler(fn: HttpHandlerFn, options: HttpHandlerOptions = {}) {
-  const log = options.securityLog ?? defaultSecurityLog;
+export function httpHandler(fn: HttpHandlerFn, options: HttpHandlerOptions) {
+  const log = options.securityLog;
   const stack = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestKeys());

@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { start, stop, type Started } from '../support/local-process';
+import { useLocalStack } from '../support/local-process';
 
 const credential = 'e2e-connect-credential-0123456789abcdef';
 
 describe('end to end: connecting Pinterest through the local stack over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mdz-connect-'));
-  let stack: Started;
-  beforeAll(async () => {
-    stack = await start({ DATA_DIR: dataDir, LOCAL_OPERATOR_CREDENTIAL: credential });
-  }, 30_000);
-  afterAll(async () => {
-    await stop(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const stack = useLocalStack('mdz-connect-', { LOCAL_OPERATOR_CREDENTIAL: credential });
 
   const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
 

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { start, stop, type Started } from '../support/local-process';
+import { useLocalStack } from '../support/local-process';
 
 const credential = 'e2e-operator-credential-0123456789abcdef';
 
@@ -11,15 +8,7 @@ interface AuditPage {
 }
 
 describe('end to end: the local stack over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mdz-e2e-'));
-  let stack: Started;
-  beforeAll(async () => {
-    stack = await start({ DATA_DIR: dataDir, LOCAL_OPERATOR_CREDENTIAL: credential });
-  }, 30_000);
-  afterAll(async () => {
-    await stop(stack);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const stack = useLocalStack('mdz-e2e-', { LOCAL_OPERATOR_CREDENTIAL: credential });
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${stack.urls.api}${path}`, { headers: { 'user-agent': 'e2e-agent/1.0', ...headers } });

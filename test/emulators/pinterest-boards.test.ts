@@ -1,21 +1,11 @@
 import { SEED } from '../../local/emulators/pinterest';
 import { expectConforms, loadContract } from '../support/contract';
-import { FakeClock, Harness, MIRA, OTHER, jsonOf, type Json } from './pinterest-harness';
+import { FakeClock, Harness, MIRA, OTHER, useHarness, jsonOf, type Json } from './pinterest-harness';
 
 /** The emulator's boards and sections (API-NOTES.md §6) over HTTP, against the deterministic seed. */
 
 const clock = new FakeClock();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start(clock);
-});
-afterAll(async () => {
-  await h.emulator.close();
-});
-beforeEach(() => {
-  h.restore();
-});
+const h = useHarness(clock);
 
 async function page(res: Response): Promise<{ items: Json[]; bookmark: string | null }> {
   expect(res.status).toBe(200);

@@ -2,22 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPinterestEmulator } from '../../local/emulators/pinterest';
-import { FakeClock, Harness, MIRA, OTHER, REDIRECT_URI, type TokenBody, jsonOf } from './pinterest-harness';
+import { FakeClock, MIRA, OTHER, REDIRECT_URI, type TokenBody, useHarness, jsonOf } from './pinterest-harness';
 
 /** The Pinterest emulator's test controls, injected faults, common headers and persistence. */
 
 const clock = new FakeClock();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start(clock);
-});
-afterAll(async () => {
-  await h.emulator.close();
-});
-beforeEach(() => {
-  h.restore();
-});
+const h = useHarness(clock);
 
 describe('grant controls', () => {
   it('revokeGrant: refresh gets 283 and existing access tokens get 401 code 2', async () => {

@@ -1,21 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SEED } from '../../local/emulators/pinterest';
-import { FakeClock, Harness, jsonOf, type Json } from './pinterest-harness';
+import { FakeClock, useHarness, jsonOf, type Json } from './pinterest-harness';
 
 /** Injected faults around boards and Pins: what a publishing client must survive. */
 
 const clock = new FakeClock();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start(clock);
-});
-afterAll(async () => {
-  await h.emulator.close();
-});
-beforeEach(() => {
-  h.restore();
-});
+const h = useHarness(clock);
 
 const PINS = { host: 'sandbox', method: 'POST', path: '/v5/pins' } as const;
 

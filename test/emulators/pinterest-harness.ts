@@ -78,12 +78,32 @@ export function specProperties(schemaName: string): { properties: string[]; requ
 }
 
 export class Harness {
-  private constructor(readonly emulator: PinterestEmulator) {}
+  private running: PinterestEmulator | undefined;
+
+  /** Not started yet: `open()` starts the emulator (`Harness.start` and `useHarness` do). */
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly options: PinterestEmulatorOptions = {},
+  ) {}
 
   static async start(clock: FakeClock, options: PinterestEmulatorOptions = {}): Promise<Harness> {
-    return new Harness(
-      await startPinterestEmulator({ clock: clock.read, app: { redirectUris: [REDIRECT_URI] }, consentMode: 'approve', ...options }),
-    );
+    const harness = new Harness(clock, options);
+    await harness.open();
+    return harness;
+  }
+
+  async open(): Promise<void> {
+    this.running = await startPinterestEmulator({
+      clock: this.clock.read,
+      app: { redirectUris: [REDIRECT_URI] },
+      consentMode: 'approve',
+      ...this.options,
+    });
+  }
+
+  get emulator(): PinterestEmulator {
+    if (this.running === undefined) throw new Error('the Pinterest emulator is not running: open() it first');
+    return this.running;
   }
 
   /** The default test state: a clean slate, auto-approve, the first user consenting, Trial. */
@@ -173,4 +193,22 @@ export class Harness {
       body: JSON.stringify(body),
     });
   }
+}
+
+/**
+ * One emulator for a whole suite; call it at the top level of a test file. It registers the hooks:
+ * start before all tests, back to the default state (`restore()`) before each, close after all.
+ */
+export function useHarness(clock: FakeClock, options: PinterestEmulatorOptions = {}): Harness {
+  const harness = new Harness(clock, options);
+  beforeAll(async () => {
+    await harness.open();
+  });
+  afterAll(async () => {
+    await harness.emulator.close();
+  });
+  beforeEach(() => {
+    harness.restore();
+  });
+  return harness;
 }

@@ -1,19 +1,9 @@
-import { CLIENT_ID, FakeClock, FORM, Harness, MIRA, OTHER, REDIRECT_URI, basic, redirectParams, specProperties, type TokenBody, jsonOf } from './pinterest-harness';
+import { CLIENT_ID, FakeClock, FORM, MIRA, OTHER, REDIRECT_URI, basic, redirectParams, specProperties, type TokenBody, useHarness, jsonOf } from './pinterest-harness';
 
 /** The Pinterest emulator's OAuth flow, driven over HTTP as the product and a browser would. */
 
 const clock = new FakeClock();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start(clock);
-});
-afterAll(async () => {
-  await h.emulator.close();
-});
-beforeEach(() => {
-  h.restore();
-});
+const h = useHarness(clock);
 
 async function expectError(res: Response, status: number, code: number, message?: string): Promise<void> {
   expect(res.status).toBe(status);

@@ -1,21 +1,11 @@
 import { SEED } from '../../local/emulators/pinterest';
 import { expectConforms, loadContract } from '../support/contract';
-import { FakeClock, Harness, PNG_BASE64, jsonOf, type Json } from './pinterest-harness';
+import { FakeClock, PNG_BASE64, useHarness, jsonOf, type Json } from './pinterest-harness';
 
 /** Creating and reading Pins (API-NOTES.md §7–§9) over HTTP. */
 
 const clock = new FakeClock();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start(clock);
-});
-afterAll(async () => {
-  await h.emulator.close();
-});
-beforeEach(() => {
-  h.restore();
-});
+const h = useHarness(clock);
 
 const IMAGE_URL = 'https://cdn.miradigitalzen.example/pins/calm-desk.jpg';
 

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const repoRoot = join(__dirname, '../..');
@@ -76,3 +78,33 @@ export function stop(started: Started): Promise<number | null> {
   });
 }
 
+
+/**
+ * The local stack for a whole suite, with its data in a fresh temporary folder (`DATA_DIR`, made at
+ * once); call it at the top of a `describe`. Registers the hooks: start before all tests, stop and
+ * remove the folder after all. The answer reads the running stack, so use it only inside tests.
+ */
+export function useLocalStack(dataDirPrefix: string, env: Record<string, string>): Started {
+  const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
+  let started: Started | undefined;
+  const running = (): Started => {
+    if (started === undefined) throw new Error('the local stack is not running (useLocalStack starts it in beforeAll)');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await start({ DATA_DIR: dataDir, ...env });
+  }, 30_000);
+  afterAll(async () => {
+    await stop(running());
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    get child() {
+      return running().child;
+    },
+    output: () => running().output(),
+    get urls() {
+      return running().urls;
+    },
+  };
+}

@@ -16,7 +16,7 @@ async function run(fn: HttpHandlerFn, body?: string, contentType = 'application/
     headers: { 'content-type': contentType },
     ...(body === undefined ? {} : { body }),
   });
-  const result = readHttpApiResult(await httpHandler(fn)(event, context));
+  const result = readHttpApiResult(await httpHandler(fn, { securityLog: false })(event, context));
   return { ...result, text: result.body.toString('utf8') };
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { readBody as readBodyBytes } from '../../http-body';
 import type { HostName } from './types';
 
 /** Request and reply shapes shared by every handler, and helpers to build replies. */
@@ -64,20 +65,9 @@ export interface RawBody {
   tooLarge: boolean;
 }
 
-export function readBody(req: IncomingMessage): Promise<RawBody> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const tooLarge = size > MAX_BODY_BYTES;
-      resolve({ tooLarge, text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8') });
-    });
-    req.on('error', reject);
-  });
+export async function readBody(req: IncomingMessage): Promise<RawBody> {
+  const body = await readBodyBytes(req, MAX_BODY_BYTES);
+  return body === 'too_large' ? { tooLarge: true, text: '' } : { tooLarge: false, text: body.toString('utf8') };
 }
 
 /** The media type of a request, lower-cased, without parameters such as charset. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../http-body';
 import { ApiError } from './errors';
 import { operations } from './operations';
 import type { Context } from './records';
@@ -36,21 +37,6 @@ interface Service {
   clock: () => Date;
   region: string;
   accountId: string;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      resolve(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, payload: object, headers: Record<string, string> = {}): void {
@@ -105,7 +91,7 @@ function invoke(service: Service, operation: string, body: unknown): object {
 }
 
 async function handle(service: Service, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const raw = await readBody(req);
+  const raw = await readBody(req, MAX_BODY_BYTES);
   try {
     if (raw === 'too_large') throw new ApiError('SerializationException', 'The request body is too large.', 413);
     const operation = operationOf(req);

@@ -1,0 +1,84 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { dynamoDocumentClient } from './adapters/aws/dynamo';
+import { AccountStore } from './adapters/dynamo/account-store';
+import { OAuthStore } from './adapters/dynamo/oauth-store';
+import { DynamoTable } from './adapters/dynamo/table';
+import { PinterestClient } from './adapters/pinterest/client';
+import { TokenVault } from './adapters/token-vault';
+import { requireBinding } from './config';
+import { ConfigError } from './domain/errors';
+import { logger } from './observability/logger';
+import type { ConnectDeps } from './use-cases/ports';
+import { appSettings, clock, hashingKey, lazy, names, secretStore, securityLog } from './wiring';
+
+/** The Pinterest connection pieces of the composition root (see ./wiring.ts). */
+
+export const stateTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('STATE_TABLE'), clock));
+
+export const workflowTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('WORKFLOW_TABLE'), clock));
+
+export const accounts = lazy(() => new AccountStore(workflowTable()));
+
+export const tokenVault = lazy(() => new TokenVault(secretStore(), names().tokens));
+
+/** Each Pinterest call's budget: two serial calls plus storage fit the callback's 25 s timeout. */
+export const PINTEREST_TIMEOUT_MS = 8000;
+
+export const pinterest = lazy(
+  () =>
+    new PinterestClient({
+      baseUrls: { sandbox: appSettings().PINTEREST_API_BASE_SANDBOX, production: appSettings().PINTEREST_API_BASE_PRODUCTION },
+      timeoutMs: PINTEREST_TIMEOUT_MS,
+      onCall: (facts) => {
+        logger.info('pinterest call', facts);
+      },
+    }),
+);
+
+const pinterestAppSecret = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+
+/** The Pinterest app's id and secret (Secrets Manager, `app/pinterest-client`). */
+export async function pinterestApp(): Promise<{ clientId: string; clientSecret: string }> {
+  const app = await secretStore().get(names().pinterestApp, pinterestAppSecret);
+  if (app === undefined) throw new ConfigError([names().pinterestApp], [`secret ${names().pinterestApp} is missing`]);
+  return app;
+}
+
+const oauthStore = lazy(() => new OAuthStore(stateTable()));
+
+/**
+ * Everything the connect use cases need, wired to the real adapters. Adapters are getters, so a
+ * function only needs the bindings of the adapters its use case touches (least privilege holds).
+ */
+export const connectDeps = lazy(
+  (): ConnectDeps => ({
+    clock,
+    randomToken: () => randomBytes(32).toString('base64url'),
+    newId: () => randomUUID(),
+    hashingKey: hashingKey(),
+    get oauthState() {
+      return oauthStore();
+    },
+    get accounts() {
+      return accounts();
+    },
+    get vault() {
+      return tokenVault();
+    },
+    get pinterest() {
+      return pinterest();
+    },
+    appCredentials: pinterestApp,
+    get securityLog() {
+      return securityLog();
+    },
+    settings: {
+      publicBaseUrl: appSettings().PUBLIC_BASE_URL,
+      authorizeUrl: appSettings().PINTEREST_AUTHORIZE_URL,
+      expectedAccountId: appSettings().PINTEREST_EXPECTED_ACCOUNT_ID,
+      stateMinutes: appSettings().RETENTION_OAUTH_STATE_MINUTES,
+    },
+    pinterestTimeoutMs: PINTEREST_TIMEOUT_MS,
+  }),
+);
