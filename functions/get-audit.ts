@@ -26,9 +26,15 @@ export const handler = httpHandler(async (event) => {
   const q = queryParams(event, query);
   const now = clock.now();
   const oldest = new Date(now.getTime() - appSettings().RETENTION_SECURITY_LOG_DAYS * DAY_MS);
-  const to = q.to === undefined ? now : new Date(q.to);
+  // The log holds nothing outside [now - retention, now]: clamp both ends, so a far-future `to` cannot
+  // make the listing walk day partitions that cannot exist.
+  const requestedTo = q.to === undefined ? now : new Date(q.to);
+  const to = requestedTo > now ? now : requestedTo;
   const requestedFrom = q.from === undefined ? oldest : new Date(q.from);
   const from = requestedFrom < oldest ? oldest : requestedFrom;
+  if (requestedFrom > now) {
+    throw new ValidationError('from must not be in the future', [{ path: 'query.from', message: 'in the future' }]);
+  }
   if (from > to) {
     throw new ValidationError('from must not be later than to', [{ path: 'query.from', message: 'after to' }]);
   }

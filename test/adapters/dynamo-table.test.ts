@@ -140,3 +140,28 @@ describe('DynamoTable against dynalite', () => {
     expect(page.items.map((i) => i.pk)).toEqual([`${pk}#2`, `${pk}#1`]);
   });
 });
+
+describe('DynamoTable cursors and counters, hardened', () => {
+  const clock = new FakeClock('2026-06-02T12:00:00Z');
+  const state = new DynamoTable(clients.dynamo, names.state, clock);
+
+  it('refuses a cursor with the right partition but other key attributes or a key outside the range', async () => {
+    const pk = uniquePrefix('C');
+    const forged = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const query = (cursor: string) =>
+      state.query({ partition: { name: 'pk', value: pk }, sortBetween: { name: 'sk', from: 'a', to: 'm' }, cursor }, record);
+    await expect(query(forged({ pk }))).rejects.toBeInstanceOf(ValidationError);
+    await expect(query(forged({ pk, sk: 'b', extra: 'x' }))).rejects.toBeInstanceOf(ValidationError);
+    await expect(query(forged({ pk, sk: 'z' }))).rejects.toBeInstanceOf(ValidationError);
+    await expect(query(forged({ pk, sk: 'b' }))).resolves.toEqual({ items: [] });
+  });
+
+  it('restarts an expired counter that TTL has not deleted yet, with the new expiry', async () => {
+    const key = { pk: uniquePrefix('COUNT'), sk: 'C' };
+    expect(await state.increment(key, 'count', 1, state.ttlIn(60))).toBe(1);
+    expect(await state.increment(key, 'count', 1, state.ttlIn(60))).toBe(2);
+    clock.advance(61_000);
+    expect(await state.increment(key, 'count', 1, state.ttlIn(60))).toBe(1);
+    expect(await state.increment(key, 'count', 1, state.ttlIn(60))).toBe(2);
+  });
+});

@@ -71,7 +71,15 @@ describe('GET /audit', () => {
     expect(Date.parse(body.range.from)).toBeGreaterThan(Date.parse('2000-01-02T00:00:00Z'));
   });
 
+  it('clamps a far-future end of range to now instead of walking empty days', async () => {
+    const { status, body } = await audit('?to=9999-12-31T00:00:00Z&limit=5');
+    expect(status).toBe(200);
+    expect(Date.parse(body.range.to)).toBeLessThanOrEqual(Date.now());
+  });
+
   it.each([
+    ['a start in the future', '?from=2999-01-01T00:00:00Z', 'from must not be in the future'],
+    ['a cursor with the right partition but a forged key', `?kind=account&cursor=${Buffer.from(JSON.stringify({ kindKey: 'KIND#account' })).toString('base64url')}`, 'cursor'],
     ['an unknown parameter', '?sort=asc', 'sort'],
     ['a malformed time', '?from=yesterday', 'ISO 8601'],
     ['an unknown kind', '?kind=all', 'kind must be one of'],

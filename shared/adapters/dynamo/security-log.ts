@@ -131,7 +131,7 @@ function encodePosition(day: string, dayCursor: string | undefined): string {
 function decodePosition(cursor: string | undefined, newestDay: string): { day: string; dayCursor?: string } {
   if (cursor === undefined) return { day: newestDay };
   try {
-    const parsed = positionSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const parsed = positionSchema.strict().parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (parsed.day > newestDay) throw new Error('cursor outside the range');
     return parsed;
   } catch {

@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { epochSeconds, type Clock } from '../../domain/ports';
-import { TTL_ATTRIBUTE } from '../../tables';
+import { TTL_ATTRIBUTE, tableList } from '../../tables';
 
 /**
  * The DynamoDB base every store builds on. Its rules:
@@ -168,19 +168,45 @@ export class DynamoTable {
     }
   }
 
-  /** Adds `by` to a numeric counter (creating it), keeping its TTL; returns the new value. */
+  /**
+   * Adds `by` to a counter that lives until `expiresAt` and returns the new value. A counter whose
+   * expiry has passed (TTL deletes late) starts again from `by` with the new expiry.
+   */
   async increment(key: Key, attribute: string, by: number, expiresAt: number): Promise<number> {
-    const { Attributes } = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)',
-        ExpressionAttributeNames: { '#n': attribute, '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':by': by, ':ttl': expiresAt },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return z.number().parse(Attributes?.[attribute]);
+    const now = epochSeconds(this.clock.now());
+    const names = { '#n': attribute, '#ttl': TTL_ATTRIBUTE };
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)',
+          ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl > :now',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':by': by, ':ttl': expiresAt, ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return z.number().parse(Attributes?.[attribute]);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Expired: restart it, unless a concurrent caller already did (then count on theirs).
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, [attribute]: by, [TTL_ATTRIBUTE]: expiresAt },
+          ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return by;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.increment(key, attribute, by, expiresAt);
+    }
   }
 
   /**
@@ -207,19 +233,30 @@ export class DynamoTable {
       values[':to'] = options.sortBetween.to;
       condition += ' AND #s BETWEEN :from AND :to';
     }
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.partition);
-    const { Items = [], LastEvaluatedKey } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: options.index,
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: options.newestFirst === false,
-        Limit: options.limit ?? 50,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+    const index = tableList.flatMap((t) => t.indexes).find((i) => i.name === options.index);
+    if (options.index !== undefined && index === undefined) throw new Error(`Unknown index ${options.index}`);
+    const keyNames = ['pk', 'sk', ...(index === undefined ? [] : [index.partitionKey, index.sortKey])];
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.partition, keyNames, options.sortBetween);
+    let result;
+    try {
+      result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: options.index,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: options.newestFirst === false,
+          Limit: options.limit ?? 50,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+    } catch (error) {
+      // Whatever slipped past the cursor checks is still the caller's cursor, not our fault.
+      if (startKey !== undefined && error instanceof Error && error.name === 'ValidationException') throw invalidCursor();
+      throw error;
+    }
+    const { Items = [], LastEvaluatedKey } = result;
     const items = Items.filter((item) => !this.isExpired(item)).map((item) => schema.parse(item));
     return LastEvaluatedKey === undefined ? { items } : { items, cursor: encodeCursor(LastEvaluatedKey) };
   }
@@ -229,15 +266,26 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string, partition: { name: string; value: string }): Record<string, string> {
-  const invalid = () => new ValidationError('The cursor is not valid for this listing', [{ path: 'query.cursor', message: 'invalid' }]);
+const invalidCursor = () => new ValidationError('The cursor is not valid for this listing', [{ path: 'query.cursor', message: 'invalid' }]);
+
+/** A cursor must name exactly the listing's key attributes, in its partition and sort range. */
+function decodeCursor(
+  cursor: string,
+  partition: { name: string; value: string },
+  keyNames: string[],
+  sortBetween: { name: string; from: string; to: string } | undefined,
+): Record<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
   const key = cursorSchema.safeParse(parsed);
-  if (!key.success || key.data[partition.name] !== partition.value) throw invalid();
+  if (!key.success || key.data[partition.name] !== partition.value) throw invalidCursor();
+  const expected = [...new Set(keyNames.filter((name) => name !== ''))].sort();
+  if (JSON.stringify(Object.keys(key.data).sort()) !== JSON.stringify(expected)) throw invalidCursor();
+  const sortValue = sortBetween === undefined ? undefined : key.data[sortBetween.name];
+  if (sortBetween !== undefined && (sortValue === undefined || sortValue < sortBetween.from || sortValue > sortBetween.to)) throw invalidCursor();
   return key.data;
 }
