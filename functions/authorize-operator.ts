@@ -21,7 +21,9 @@ function presentedCredential(header: string | undefined): string | undefined {
  */
 async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Result> {
   const presented = presentedCredential(event.headers?.authorization);
-  const record = await secretStore().get(names().operatorCredential, operatorCredentialRecord);
+  // Read past the secret cache: API Gateway already caches results for 30 s, and a second cache here
+  // would stretch how long a rotated credential keeps working (and delay the new one).
+  const record = await secretStore().get(names().operatorCredential, operatorCredentialRecord, { bypassCache: true });
   if (record === undefined) logger.error('no operator credential is stored: run npm run operator-credential');
   const allowed = presented !== undefined && record !== undefined && credentialMatches(presented, record);
   if (!allowed) {

@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { BindingName } from '../shared/config';
-import type { Grants, SecretScope } from '../shared/routes';
+import type { Grants, SecretScope, TablePermission } from '../shared/routes';
 import { tables as tableDefs, type TableName } from '../shared/tables';
 import type { PublisherFunction } from './constructs/publisher-function';
 
@@ -41,12 +41,14 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
     Validations.of(target.role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   };
 
-  for (const [name, access] of Object.entries(grants.tables ?? {}) as [TableName, 'RO' | 'RW'][]) {
+  for (const [name, access] of Object.entries(grants.tables ?? {}) as [TableName, TablePermission][]) {
     const table = resources.tables[name];
     setEnv(tableDefs[name].envVar, table.tableName);
-    if (access === 'RO') table.grantReadData(fn);
-    else table.grantReadWriteData(fn);
-    if (tableDefs[name].indexes.length > 0) {
+    if (access === 'RO' || access === 'READ_APPEND') table.grantReadData(fn);
+    if (access === 'RW') table.grantReadWriteData(fn);
+    // Appending is a conditional PutItem only: no UpdateItem, DeleteItem or batch writes.
+    if (access === 'APPEND' || access === 'READ_APPEND') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+    if (access !== 'APPEND' && tableDefs[name].indexes.length > 0) {
       const logicalId = stack.getLogicalId(table.node.defaultChild as CfnResource);
       acknowledge(
         `Resource::<${logicalId}.Arn>/index/*`,

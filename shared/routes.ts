@@ -8,13 +8,15 @@ import type { TableName } from './tables';
 
 export type Access = 'public' | 'operator';
 export type Permission = 'RO' | 'RW';
+/** Tables also know `APPEND` (PutItem only) and `READ_APPEND`, for the append-only audit table. */
+export type TablePermission = Permission | 'APPEND' | 'READ_APPEND';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** Secrets live under the deployment's prefix, grouped so each function can be granted one group. */
-export type SecretScope = 'app' | 'operator' | 'tokens';
+export type SecretScope = 'keys' | 'app' | 'operator' | 'tokens';
 
 export interface Grants {
-  tables?: Partial<Record<TableName, Permission>>;
+  tables?: Partial<Record<TableName, TablePermission>>;
   secrets?: Partial<Record<SecretScope, Permission>>;
   /** Key prefixes in the data bucket (image bytes, raw mail). */
   bucket?: Record<string, Permission>;
@@ -33,8 +35,11 @@ export interface FunctionSpec {
   assets?: readonly string[];
 }
 
-/** What every function that writes the security log needs: the audit table and the hashing key. */
-const securityLogging = { tables: { audit: 'RW' }, secrets: { app: 'RO' } } as const satisfies Grants;
+/**
+ * What every function that writes the security log needs: appending to the audit table (no update or
+ * delete: the log is append-only) and the hashing key.
+ */
+const securityLogging = { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } } as const satisfies Grants;
 
 export const functionSpecs = {
   getHealth: {
@@ -57,28 +62,28 @@ export const functionSpecs = {
     description: 'Lambda authorizer: checks the operator credential against its stored hash',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { ...securityLogging, secrets: { app: 'RO', operator: 'RO' } },
+    grants: { ...securityLogging, secrets: { keys: 'RO', operator: 'RO' } },
   },
   getAudit: {
     entry: 'functions/get-audit.ts',
     description: 'Lists the security log, newest first',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: securityLogging,
+    grants: { ...securityLogging, tables: { audit: 'READ_APPEND' } },
   },
   createOAuthLink: {
     entry: 'functions/create-oauth-link.ts',
     description: 'Creates a single-use link that starts the Pinterest connection',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { state: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO' } },
   },
   openOAuthLink: {
     entry: 'functions/open-oauth-link.ts',
     description: 'Turns a connect link into a browser cookie and a redirect to Pinterest',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { state: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO' } },
   },
   oauthCallback: {
     entry: 'functions/oauth-callback.ts',
@@ -86,21 +91,21 @@ export const functionSpecs = {
     memoryMb: 512,
     // Two serial Pinterest calls of 8 s each plus storage, inside API Gateway's 30 s.
     timeoutSeconds: 25,
-    grants: { tables: { state: 'RW', workflow: 'RW', audit: 'RW' }, secrets: { app: 'RO', tokens: 'RW' } },
+    grants: { tables: { state: 'RW', workflow: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' } },
   },
   getAccount: {
     entry: 'functions/get-account.ts',
     description: 'Shows the connected accounts, never a token',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { workflow: 'RO', audit: 'RW' }, secrets: { app: 'RO' } },
+    grants: { tables: { workflow: 'RO', audit: 'APPEND' }, secrets: { keys: 'RO' } },
   },
   confirmAccount: {
     entry: 'functions/confirm-account.ts',
     description: 'Confirms and pins the connected account',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { workflow: 'RW', audit: 'RW' }, secrets: { app: 'RO' } },
+    grants: { tables: { workflow: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO' } },
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -1,13 +1,14 @@
 /**
  * Names of the secrets this deployment keeps in Secrets Manager, all under one prefix and grouped by
- * scope (`app/`, `operator/`, `tokens/`) so IAM can grant each function one group (infra/bind.ts).
+ * scope (`keys/`, `app/`, `operator/`, `tokens/`) so IAM can grant each function only the groups it needs
+ * (infra/bind.ts): most functions need the hashing key, only the OAuth steps the Pinterest app secret.
  */
 export const DEFAULT_SECRET_PREFIX = 'mdz-publisher/';
 
 export function secretNames(prefix: string) {
   return {
     /** 32 random bytes (base64) for every keyed hash. */
-    hashingKey: `${prefix}app/hashing-key`,
+    hashingKey: `${prefix}keys/hashing-key`,
     /** Pinterest app id and secret: `{ clientId, clientSecret }`. */
     pinterestApp: `${prefix}app/pinterest-client`,
     /** Hash of the operator credential: `{ algorithm, hash, createdAt }`. */

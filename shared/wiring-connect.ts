@@ -10,7 +10,7 @@ import { requireBinding } from './config';
 import { ConfigError } from './domain/errors';
 import { logger } from './observability/logger';
 import type { ConnectDeps } from './use-cases/ports';
-import { appSettings, clock, hashingKey, lazy, names, secretStore, securityLog } from './wiring';
+import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore } from './wiring';
 
 /** The Pinterest connection pieces of the composition root (see ./wiring.ts). */
 
@@ -71,7 +71,7 @@ export const connectDeps = lazy(
     },
     appCredentials: pinterestApp,
     get securityLog() {
-      return securityLog();
+      return safeSecurityLog();
     },
     settings: {
       publicBaseUrl: appSettings().PUBLIC_BASE_URL,

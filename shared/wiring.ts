@@ -7,6 +7,7 @@ import { SecretStore } from './adapters/secret-store';
 import { requireBinding, settings, type Settings } from './config';
 import { ConfigError } from './domain/errors';
 import { systemClock, type Clock } from './domain/ports';
+import { logger } from './observability/logger';
 import { secretNames } from './secrets';
 
 /**
@@ -56,3 +57,17 @@ export const securityLog = lazy(
   () => new SecurityLog(auditTable(), clock, hashingKey(), appSettings().RETENTION_SECURITY_LOG_DAYS),
 );
 
+
+/**
+ * The security log for use cases: a failed write is reported in the function log and never turns
+ * finished work (a stored connection, a confirmed account) into an error answer.
+ */
+export const safeSecurityLog = lazy(() => ({
+  write: (event: Parameters<SecurityLog['write']>[0]) =>
+    securityLog()
+      .write(event)
+      .catch((error: unknown) => {
+        logger.error('security log write failed', { error, kind: event.kind });
+        return undefined;
+      }),
+}));

@@ -81,6 +81,9 @@ async function exchangeAndStore(deps: ConnectDeps, state: StateRecord, code: str
     return { kind: 'pinterest_failed', environment, reason: fetched.reason };
   }
   const { tokens, account } = fetched;
+  // Read the current record first: the version it carries guards the final write, so a confirmation
+  // landing meanwhile makes this connection lose instead of being overwritten.
+  const previous = await deps.accounts.get(environment);
   const expected = await expectedAccount(deps, environment);
   if (expected !== undefined && expected.accountId !== account.id) {
     await log('denied', 'wrong_account', { environment, accountId: account.id, expectedSource: expected.source });
@@ -93,7 +96,6 @@ async function exchangeAndStore(deps: ConnectDeps, state: StateRecord, code: str
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token ?? '',
   });
-  const previous = await deps.accounts.get(environment);
   const status = statusAfterConnect(scopes, expected);
   let stored: AccountRecord;
   try {
@@ -117,12 +119,16 @@ async function exchangeAndStore(deps: ConnectDeps, state: StateRecord, code: str
       previous,
     );
   } catch (error) {
+    // Nothing refers to the new secret: remove it, so no live token is left unaccounted for.
     await deps.vault.delete(secretName);
     if (!(error instanceof ConflictError)) throw error;
     await log('client_error', 'concurrent_connection', { environment });
     return { kind: 'conflict', environment };
   }
-  if (previous !== undefined && previous.secretName !== secretName) await deps.vault.delete(previous.secretName);
+  if (previous !== undefined && previous.secretName !== secretName) {
+    // The new connection is stored; failing to delete the old secret must not turn it into an error.
+    await deps.vault.delete(previous.secretName).catch(() => log('server_error', 'old_secret_not_deleted', { environment, secretName: previous.secretName }));
+  }
   const missing = missingScopes(scopes, publishingScopes);
   await log('ok', undefined, { environment, accountId: account.id, scopes, status, connectionId });
   return { kind: status, account: stored, missing };

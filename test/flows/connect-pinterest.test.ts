@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SecretStore } from '../../shared/adapters/secret-store';
+import { FakeClock } from '../../shared/domain/ports';
 import { clients, names } from '../support/aws';
 import { callFunction } from '../support/http';
 import { PUBLIC_BASE_URL, REDIRECT_URI, authorize, callback, connect, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';
@@ -32,6 +34,11 @@ async function ageAll(prefix: string) {
       new UpdateCommand({ TableName: names.state, Key: key, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
     );
   }
+}
+
+async function storedSecretName(env: string): Promise<string> {
+  const { Item } = await clients.dynamo.send(new GetCommand({ TableName: names.workflow, Key: { pk: `ACCOUNT#${env}`, sk: 'CURRENT' } }));
+  return z.string().parse(Item?.secretName);
 }
 
 const tokenCalls = () => flow.emulator.controls.requests().filter((r) => r.path === '/v5/oauth/token').length;
@@ -259,9 +266,17 @@ describe('connect Pinterest: callback', () => {
   it('reconnecting after confirmation keeps the account connected and replaces its secret', async () => {
     await connect('sandbox');
     await callFunction('confirmAccount', { method: 'POST', url: '/account/confirm', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ environment: 'sandbox', accountId: MIRA }) });
+    const first = await storedSecretName('sandbox');
     const res = await connect('sandbox');
     expect(res.statusCode).toBe(200);
     expect((await account()).environments.sandbox).toMatchObject({ status: 'connected', confirmed: true });
+    const second = await storedSecretName('sandbox');
+    expect(second).not.toBe(first);
+    expect(second).toMatch(new RegExp(`^${names.secretPrefix}tokens/sandbox/${MIRA}/[0-9a-f-]{36}$`));
+    const vault = new SecretStore(clients.secrets, new FakeClock(), 0);
+    const tokens = z.object({ accessToken: z.string(), refreshToken: z.string() });
+    expect(await vault.get(first, tokens)).toBeUndefined(); // force-deleted, name free at once
+    expect((await vault.get(second, tokens))?.accessToken).toMatch(/^pina_/);
   });
 
   it('names missing scopes and blocks with missing_scopes', async () => {

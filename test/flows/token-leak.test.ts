@@ -29,11 +29,15 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
     const responses: TestResponse[] = [];
     let code: string;
     let state: string;
+    let ticket: string;
+    let nonce: string;
     try {
       const link = await createLink('sandbox');
       responses.push(link);
+      ticket = new URL((link.json() as { url: string }).url).searchParams.get('ticket') ?? '';
       const opened = await openLink((link.json() as { url: string }).url);
       responses.push(opened.res);
+      nonce = opened.cookie.split('=')[1] ?? '';
       const params = await authorize(opened.location);
       code = params.get('code') ?? '';
       state = params.get('state') ?? '';
@@ -44,6 +48,9 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
       flow.emulator.controls.injectFault({ host: 'sandbox', path: '/v5/oauth/token', kind: 'status', status: 500 });
       const second = await openLink((( await createLink('sandbox')).json() as { url: string }).url);
       responses.push(await callback(await authorize(second.location), second.cookie));
+      flow.emulator.controls.injectFault({ host: 'sandbox', path: '/v5/user_account', kind: 'status', status: 500 });
+      const third = await openLink((( await createLink('sandbox')).json() as { url: string }).url);
+      responses.push(await callback(await authorize(third.location), third.cookie));
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
@@ -57,7 +64,7 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
     expect(tokens?.accessToken).toMatch(/^pina_/);
     expect(tokens?.refreshToken).toMatch(/^pinr/);
 
-    const secrets = { accessToken: tokens?.accessToken ?? '', refreshToken: tokens?.refreshToken ?? '', code, state, clientSecret: flow.emulator.app.clientSecret };
+    const secrets = { accessToken: tokens?.accessToken ?? '', refreshToken: tokens?.refreshToken ?? '', code, state, ticket, nonce, clientSecret: flow.emulator.app.clientSecret };
     const places = {
       logs: output.join(''),
       responses: responses.map(responseText).join('\n'),
@@ -66,11 +73,14 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
       auditTable: await allItems(names.audit),
     };
     expect(places.logs.length).toBeGreaterThan(1000); // the capture really saw the flow's log lines
-    // The state must travel to Pinterest in the authorize redirect (response 1); nowhere else.
-    const withoutAuthorizeRedirect = responses.filter((_, i) => i !== 1).map(responseText).join('\n');
+    // By design the ticket is in the link (response 0), and the state and the nonce cookie are in the
+    // redirect to Pinterest (response 1); nowhere else.
+    const except = (i: number) => responses.filter((_, j) => j !== i).map(responseText).join('\n');
+    const carriedBy: Record<string, number> = { ticket: 0, state: 1, nonce: 1 };
     for (const [secret, value] of Object.entries(secrets)) {
       expect(value.length).toBeGreaterThan(10);
-      const where = secret === 'state' ? { ...places, responses: withoutAuthorizeRedirect } : places;
+      const carrier = carriedBy[secret];
+      const where = carrier === undefined ? places : { ...places, responses: except(carrier) };
       for (const [place, text] of Object.entries(where)) {
         expect({ secret, place, leaked: text.includes(value) }).toEqual({ secret, place, leaked: false });
       }

@@ -103,11 +103,33 @@ describe('the publisher stack', () => {
     }
   });
 
-  it('generates the hashing key in Secrets Manager under the app/ prefix', () => {
+  it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'mdz-publisher/app/hashing-key',
+      Name: 'mdz-publisher/keys/hashing-key',
       GenerateSecretString: Match.objectLike({ GenerateStringKey: 'hashingKey', PasswordLength: 64 }),
     });
+  });
+
+  it('gives each function only the storage and secrets its spec declares (least privilege)', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as Array<
+      [string, { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }]
+    >;
+    const statementsOf = (fnId: string) =>
+      policies.filter(([, p]) => p.Properties.Roles.some((r) => r.Ref.startsWith(`${fnId}Role`))).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const auditTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.includes('Audit')) ?? 'none';
+    const secretReaders = (scope: string) =>
+      Object.keys(functionSpecs).filter((fnId) => statementsOf(fnId).some((st) => JSON.stringify(st.Resource).includes(`secret:mdz-publisher/${scope}/*`)));
+    for (const fnId of Object.keys(functionSpecs)) {
+      const onAudit = statementsOf(fnId).filter((st) => JSON.stringify(st.Resource).includes(auditTable));
+      const actions = onAudit.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      // The security log is append-only for every function.
+      expect({ fnId, writes: actions.filter((a) => /Update|Delete|BatchWrite/.test(a)) }).toEqual({ fnId, writes: [] });
+    }
+    expect(secretReaders('app').sort()).toEqual(['oauthCallback', 'openOAuthLink']);
+    expect(secretReaders('tokens')).toEqual(['oauthCallback']);
+    expect(secretReaders('operator')).toEqual(['authorizeOperator']);
+    // Health may only write its own logs.
+    expect(statementsOf('getHealth').flatMap((st) => st.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('writes access logs without client addresses', () => {

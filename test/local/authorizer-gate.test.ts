@@ -7,7 +7,6 @@ import { SecretStore } from '../../shared/adapters/secret-store';
 import { hashOperatorCredential } from '../../shared/domain/operator-credential';
 import { systemClock } from '../../shared/domain/ports';
 import { secretNames } from '../../shared/secrets';
-import { secretStore as authorizerSecretStore } from '../../shared/wiring';
 import { clients, names as seeded, uniquePrefix } from '../support/aws';
 
 /**
@@ -124,11 +123,9 @@ describe('AuthorizerGate', () => {
     expect(invokeSpy).toHaveBeenCalledTimes(2);
 
     try {
-      // Rotate the stored credential. The authorizer reads it through its own 30 s cache (on the real
-      // clock); clearing that cache makes the authorizer see the rotation at once, so what follows
-      // shows the gate's cache alone.
+      // Rotate the stored credential. The authorizer reads it past any secret cache, so it sees the
+      // rotation at once: only API Gateway's (here the gate's) 30 s cache delays it.
       await store.put(own.operatorCredential, hashOperatorCredential(rotated, new Date()));
-      authorizerSecretStore().clearCache();
 
       // The authorizer now refuses the old credential (a different header value, so not cached) …
       expect(await gate.check(request(`bearer ${credential}`))).toEqual({ status: 403 });
@@ -147,7 +144,6 @@ describe('AuthorizerGate', () => {
       expect(invokeSpy).toHaveBeenCalledTimes(1);
     } finally {
       await store.put(own.operatorCredential, hashOperatorCredential(credential, new Date()));
-      authorizerSecretStore().clearCache();
     }
   });
 

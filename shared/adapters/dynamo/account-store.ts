@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accountRecordSchema, type AccountRecord } from '../../domain/account';
+import { ConflictError } from '../../domain/errors';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 import type { DynamoTable } from './table';
 
@@ -37,29 +38,31 @@ export class AccountStore {
       await this.table.create({ ...currentKey(account.environment), ...record, ...subject });
       return record;
     }
-    return this.table.transition(
-      currentKey(account.environment),
-      { version: previous.version },
-      { ...account, ...subject, confirmedAt: account.confirmedAt, refreshLockUntil: undefined },
-      accountRecordSchema,
-    );
+    // Optional fields the new connection lacks are removed, not inherited from the previous one.
+    const cleared = { accountType: undefined, businessName: undefined, refreshTokenExpiresAt: undefined, confirmedAt: undefined, refreshLockUntil: undefined };
+    return this.table.transition(currentKey(account.environment), { version: previous.version }, { ...cleared, ...account, ...subject }, accountRecordSchema);
   }
 
-  /** Confirms a pending account whose id the operator saw, and pins that id. */
+  /**
+   * Pins the id the operator saw, then confirms the pending account in one conditional write. The pin
+   * comes first and is idempotent, so a failure between the two writes leaves a retryable state
+   * (still pending, already pinned) rather than a confirmed account nothing protects.
+   */
   async confirm(current: AccountRecord, confirmedAt: string): Promise<AccountRecord> {
-    const confirmed = await this.table.transition(
+    await this.pin(current.environment, current.accountId, confirmedAt);
+    return this.table.transition(
       currentKey(current.environment),
       { version: current.version, status: ['pending_confirmation'], attributes: { accountId: current.accountId } },
       { status: 'connected', confirmedAt },
       accountRecordSchema,
     );
-    await this.pin(current.environment, current.accountId, confirmedAt);
-    return confirmed;
   }
 
   /** Pins once: a pending account only exists while nothing is pinned (the callback refuses others). */
   private async pin(env: PinterestEnvironment, accountId: string, pinnedAt: string): Promise<void> {
-    if ((await this.pinned(env))?.accountId === accountId) return;
+    const pinned = await this.pinned(env);
+    if (pinned?.accountId === accountId) return;
+    if (pinned !== undefined) throw new ConflictError(`Account ${pinned.accountId} is already pinned for ${env}`);
     await this.table.create({ ...pinnedKey(env), accountId, pinnedAt });
   }
 }
