@@ -4,7 +4,8 @@ import { SecretStore } from '../../shared/adapters/secret-store';
 import { FakeClock } from '../../shared/domain/ports';
 import { clients, names } from '../support/aws';
 import { callFunction } from '../support/http';
-import { PUBLIC_BASE_URL, REDIRECT_URI, authorize, callback, connect, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';
+import { PUBLIC_BASE_URL, REDIRECT_URI, authorize, callback, callbackLog, connect, createLink, openLink, setUpConnectFlow, tokenSecretCount } from '../support/oauth-flow';
+import { uniquePrefix } from '../support/aws';
 
 const flow = setUpConnectFlow();
 const MIRA = '1000000000000000001';
@@ -110,9 +111,14 @@ describe('connect Pinterest: callback', () => {
     const link = (await createLink('sandbox')).json() as { url: string };
     const { location, cookie } = await openLink(link.url);
     const params = await authorize(location);
-    const res = await callback(params, cookie);
+    const agent = uniquePrefix('ok');
+    const res = await callback(params, cookie, agent);
     expect(res.statusCode).toBe(200);
     expect(res.text).toContain('@miradigitalzen');
+    const [entry] = await callbackLog(agent);
+    expect(entry).toMatchObject({ outcome: 'ok', userAgent: agent, detail: { environment: 'sandbox', accountId: MIRA, status: 'pending_confirmation', scopes: ['boards:read', 'boards:write', 'pins:read', 'pins:write', 'user_accounts:read'] } });
+    expect(entry?.detail?.codeHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(entry?.detail?.stateHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(res.text).not.toContain(params.get('code') ?? 'x');
     expect(res.text).not.toContain(params.get('state') ?? 'x');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -139,10 +145,12 @@ describe('connect Pinterest: callback', () => {
     const params = await authorize(location);
     const before = tokenCalls();
     expect((await callback(params, cookie)).statusCode).toBe(200);
-    const replay = await callback(params, cookie);
+    const agent = uniquePrefix('replay');
+    const replay = await callback(params, cookie, agent);
     expect(replay.statusCode).toBe(400);
     expect(replay.text).toContain('already used, or has expired');
     expect(tokenCalls() - before).toBe(1);
+    expect(await callbackLog(agent)).toEqual([expect.objectContaining({ outcome: 'client_error', errorCode: 'unknown_state' })]);
   });
 
   it('lets exactly one of two parallel callbacks with one state reach the token endpoint', async () => {
@@ -163,8 +171,10 @@ describe('connect Pinterest: callback', () => {
     const { location, cookie } = await openLink(link.url);
     const params = await authorize(location);
     const before = tokenCalls();
-    expect((await callback(mutate(params), cookie)).statusCode).toBe(400);
+    const agent = uniquePrefix('state');
+    expect((await callback(mutate(params), cookie, agent)).statusCode).toBe(400);
     expect(tokenCalls()).toBe(before);
+    expect((await callbackLog(agent)).map((e) => e.errorCode)).toEqual([mutate(params).has('state') ? 'unknown_state' : 'missing_state']);
   });
 
   it('refuses an expired state that is still in the table (TTL deletes late)', async () => {
@@ -186,11 +196,13 @@ describe('connect Pinterest: callback', () => {
     const { location } = await openLink(link.url);
     const params = await authorize(location);
     const before = tokenCalls();
-    const res = await callback(params, cookie);
+    const agent = uniquePrefix('browser');
+    const res = await callback(params, cookie, agent);
     expect(res.statusCode).toBe(400);
     expect(res.text).toContain('started in another browser');
     expect(tokenCalls()).toBe(before);
     expect((await account()).environments.sandbox).toMatchObject({ status: 'not_connected' });
+    expect(await callbackLog(agent)).toEqual([expect.objectContaining({ outcome: 'denied', errorCode: 'wrong_browser', detail: expect.objectContaining({ stateHash: expect.any(String), codeHash: expect.any(String) }) as unknown })]);
   });
 
   it('records error=access_denied, shows a clear page and never calls the token endpoint', async () => {
@@ -202,9 +214,13 @@ describe('connect Pinterest: callback', () => {
       const params = new URL(res.headers.get('location') ?? '').searchParams;
       params.set('error_description', '<script>alert(1)</script>');
       const before = tokenCalls();
-      const page = await callback(params, cookie);
+      const agent = uniquePrefix('deny');
+      const page = await callback(params, cookie, agent);
       expect(page.statusCode).toBe(200);
       expect(page.text).toContain('Pinterest connection declined');
+      expect(await callbackLog(agent)).toEqual([
+        expect.objectContaining({ errorCode: 'authorization_declined', userAgent: agent, detail: expect.objectContaining({ error: 'access_denied', errorDescription: '<script>alert(1)</script>', environment: 'sandbox' }) }),
+      ]);
       expect(page.text).toContain('&lt;script&gt;');
       expect(page.text).not.toContain('<script>');
       expect(tokenCalls()).toBe(before);
@@ -223,8 +239,10 @@ describe('connect Pinterest: callback', () => {
     const { location, cookie } = await openLink(link.url);
     const params = await authorize(location);
     flow.emulator.controls.injectFault({ host: 'sandbox', path: '/v5/oauth/token', ...fault });
+    const secretsBefore = await tokenSecretCount('sandbox');
     const res = await callback(params, cookie);
     expect(res.statusCode).toBe(502);
+    expect(await tokenSecretCount('sandbox')).toBe(secretsBefore);
     expect(res.text).toContain('Pinterest could not complete the connection');
     expect(res.text).toContain('Nothing was stored');
     expect((await account()).environments.sandbox).toMatchObject({ status: 'not_connected' });
@@ -249,8 +267,10 @@ describe('connect Pinterest: callback', () => {
     expect(confirm.statusCode).toBe(200);
     const before = (await account()).environments.sandbox;
     flow.emulator.controls.setConsentingUser(OTHER);
+    const secretsBefore = await tokenSecretCount('sandbox');
     const res = await connect('sandbox');
     expect(res.statusCode).toBe(403);
+    expect(await tokenSecretCount('sandbox')).toBe(secretsBefore);
     expect(res.text).toContain('@someone_else');
     expect((await account()).environments.sandbox).toEqual(before);
   });

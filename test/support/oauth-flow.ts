@@ -1,4 +1,6 @@
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { startPinterestEmulator, type PinterestEmulator } from '../../local/emulators/pinterest';
+import { clients, names } from './aws';
 import { callFunction, type TestResponse } from './http';
 
 /**
@@ -53,12 +55,33 @@ export async function authorize(location: string): Promise<URLSearchParams> {
   return new URL(to).searchParams;
 }
 
-export async function callback(params: URLSearchParams | string, cookie?: string): Promise<TestResponse> {
+export async function callback(params: URLSearchParams | string, cookie?: string, userAgent?: string): Promise<TestResponse> {
   return callFunction('oauthCallback', {
     method: 'GET',
     url: `/oauth/callback?${params.toString()}`,
-    headers: cookie === undefined ? {} : { cookie },
+    headers: { ...(cookie === undefined ? {} : { cookie }), ...(userAgent === undefined ? {} : { 'user-agent': userAgent }) },
   });
+}
+
+/** The security log's `oauth_callback` entries written for requests with this user agent. */
+export async function callbackLog(userAgent: string): Promise<Array<{ outcome: string; errorCode?: string; userAgent?: string; detail?: Record<string, unknown> }>> {
+  const res = await callFunction('getAudit', { method: 'GET', url: '/audit?kind=oauth_callback&limit=100' });
+  const body = res.json() as { items: Array<{ outcome: string; errorCode?: string; userAgent?: string; detail?: Record<string, unknown> }> };
+  return body.items.filter((e) => e.userAgent === userAgent);
+}
+
+/** How many token secrets exist under this deployment's prefix for an environment. */
+export async function tokenSecretCount(environment: string): Promise<number> {
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await clients.secrets.send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`${names.secretPrefix}tokens/${environment}/`] }], MaxResults: 100, NextToken: token }),
+    );
+    count += page.SecretList?.length ?? 0;
+    token = page.NextToken;
+  } while (token !== undefined);
+  return count;
 }
 
 /** The whole flow for one environment, returning the callback's answer. */
