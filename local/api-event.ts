@@ -109,12 +109,12 @@ export interface HttpResponseOutput {
 }
 
 /** Reads a handler's result as API Gateway would (a bare string or object becomes a 200 JSON body). */
-export function readHttpApiResult(result: APIGatewayProxyStructuredResultV2 | string | object | undefined): HttpResponseOutput {
-  if (result === undefined || typeof result === 'string' || !('statusCode' in result)) {
+export function readHttpApiResult(result: unknown): HttpResponseOutput {
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
   }
-  const structured: APIGatewayProxyStructuredResultV2 = result;
+  const structured = result as APIGatewayProxyStructuredResultV2;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name.toLowerCase()] = String(value);
   const raw = structured.body ?? '';

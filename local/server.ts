@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { matchRoute, schedules } from '../shared/routes';
@@ -21,7 +22,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 function gatewayAnswer(res: ServerResponse, status: number, message: string): void {
   const body = JSON.stringify({ message });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  // API Gateway tags its own answers with a request id too.
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'apigw-requestid': randomUUID() });
   res.end(body);
 }
 
@@ -80,7 +82,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, runtime: Runtim
   }
   let result;
   try {
-    result = readHttpApiResult((await invoke(match.route.fn, event)) as object | undefined);
+    result = readHttpApiResult((await invoke(match.route.fn, event)));
   } catch (error) {
     // Lambda crashed or timed out: API Gateway hides the reason behind a fixed 500.
     console.error(`[local] ${match.route.fn} failed:`, error instanceof Error ? error.message : 'unknown error');

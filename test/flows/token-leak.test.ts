@@ -9,6 +9,7 @@ import { authorize, callback, createLink, openLink, setUpConnectFlow } from '../
 // Every log line of this file is captured, at the most verbose level.
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 const flow = setUpConnectFlow();
+const SENTINEL = 'SENTINELtokenLEAKcheck';
 
 const output: string[] = [];
 const capture = (chunk: string | Uint8Array) => {
@@ -25,6 +26,8 @@ const responseText = (res: TestResponse) => JSON.stringify({ headers: res.header
 
 describe('no token, code or state leaks anywhere but Secrets Manager', () => {
   it('runs the whole connect flow and finds the secrets only in the vault', async () => {
+    // Every token the emulator issues from now on carries this sentinel after its prefix.
+    flow.emulator.controls.setTokenTag(SENTINEL);
     const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
     const responses: TestResponse[] = [];
     let code: string;
@@ -61,10 +64,10 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
     const secretName = z.string().parse((stored.Items ?? []).find((i) => i.sk === 'CURRENT')?.secretName);
     const tokens = await new SecretStore(clients.secrets, new FakeClock(), 0).get(secretName, z.object({ accessToken: z.string(), refreshToken: z.string() }));
     expect(account.accountId).toBe('1000000000000000001');
-    expect(tokens?.accessToken).toMatch(/^pina_/);
-    expect(tokens?.refreshToken).toMatch(/^pinr/);
+    expect(tokens?.accessToken.startsWith(`pina_${SENTINEL}`)).toBe(true);
+    expect(tokens?.refreshToken.startsWith(`pinr${SENTINEL}`)).toBe(true);
 
-    const secrets = { accessToken: tokens?.accessToken ?? '', refreshToken: tokens?.refreshToken ?? '', code, state, ticket, nonce, clientSecret: flow.emulator.app.clientSecret };
+    const secrets = { sentinel: SENTINEL, accessToken: tokens?.accessToken ?? '', refreshToken: tokens?.refreshToken ?? '', code, state, ticket, nonce, clientSecret: flow.emulator.app.clientSecret };
     const places = {
       logs: output.join(''),
       responses: responses.map(responseText).join('\n'),

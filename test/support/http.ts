@@ -18,7 +18,7 @@ export async function callFunction(fn: FunctionId, input: HttpRequestInput): Pro
   const path = input.url.split('?')[0] ?? '/';
   const route = routes.find((r) => r.fn === fn && r.method === input.method.toUpperCase());
   const event = buildHttpApiEvent({ routeKey: route ? `${route.method} ${route.path}` : `${input.method} ${path}`, ...input });
-  const result = readHttpApiResult((await invoke(fn, event)) as object | undefined);
+  const result = readHttpApiResult((await invoke(fn, event)));
   const text = result.body.toString('utf8');
   return { statusCode: result.statusCode, headers: result.headers, cookies: result.cookies, text, json: (): unknown => JSON.parse(text) };
 }

@@ -78,6 +78,12 @@ export class Controls implements EmulatorControls {
     this.save();
   };
 
+  /** Tokens minted from now on carry this tag after their prefix (letters and digits only). */
+  readonly setTokenTag = (tag: string): void => {
+    if (!/^[A-Za-z0-9]{0,40}$/.test(tag)) throw new ControlError('tokenTag must be up to 40 letters or digits');
+    this.service.store.tokenTag = tag;
+  };
+
   readonly setTier = (tier: AccessTier): void => {
     this.state.app.tier = parseInput(tierSchema, tier);
     this.save();

@@ -139,6 +139,8 @@ function dropExpired(records: Map<string, { expiresMs: number }>, nowMs: number)
 /** Holds the state; `flush` writes the file whenever the state differs from what was last written. */
 export class EmulatorStore {
   readonly state: EmulatorState;
+  /** Inserted after `pina_`/`pinr` in every token minted from now on (memory only; for leak tests). */
+  tokenTag = '';
   private lastWritten: string | undefined;
 
   /** `prepare` gets the persisted state (if any) and returns the state to run with. */

@@ -72,9 +72,11 @@ export interface TokenSet {
   refresh?: MintedToken;
 }
 
-function mint(world: World, kind: 'access' | 'refresh', base: Omit<TokenRecord, 'expiresMs'>, nowMs: number): MintedToken {
+function mint(store: EmulatorStore, world: World, kind: 'access' | 'refresh', base: Omit<TokenRecord, 'expiresMs'>, nowMs: number): MintedToken {
   const ttl = kind === 'access' ? ACCESS_TOKEN_TTL_S : REFRESH_TOKEN_TTL_S;
-  const token = kind === 'access' ? `pina_${randomAlphanumeric(96)}` : `pinr${randomAlphanumeric(80)}`;
+  // A tag (tests' sentinel) goes right after the prefix, so the token keeps Pinterest's shape.
+  const tag = store.tokenTag;
+  const token = kind === 'access' ? `pina_${tag}${randomAlphanumeric(96)}` : `pinr${tag}${randomAlphanumeric(80)}`;
   const expiresMs = nowMs + ttl * 1000;
   (kind === 'access' ? world.accessTokens : world.refreshTokens).set(sha256(token), { ...base, expiresMs });
   return { token, expiresIn: ttl, expiresAtS: Math.floor(expiresMs / 1000) };
@@ -96,8 +98,8 @@ export function grantTokens(
   const scopes = sortScopes([...(world.grants.get(key)?.scopes ?? []), ...consent.scopes]);
   world.grants.set(key, { clientId: consent.clientId, userId: consent.userId, scopes });
   const base = { clientId: consent.clientId, userId: consent.userId, scopes };
-  const access = mint(world, 'access', base, nowMs);
-  const refresh = withRefresh ? mint(world, 'refresh', base, nowMs) : undefined;
+  const access = mint(store, world, 'access', base, nowMs);
+  const refresh = withRefresh ? mint(store, world, 'refresh', base, nowMs) : undefined;
   return { accessToken: access.token, expiresIn: access.expiresIn, scopes, ...(refresh === undefined ? {} : { refresh }) };
 }
 
@@ -125,11 +127,11 @@ export function refreshTokens(
   const wanted = request.scopes ?? record.scopes;
   if (wanted.some((s) => !record.scopes.includes(s))) return undefined;
   const scopes = sortScopes(wanted);
-  const access = mint(world, 'access', { clientId: record.clientId, userId: record.userId, scopes }, nowMs);
+  const access = mint(store, world, 'access', { clientId: record.clientId, userId: record.userId, scopes }, nowMs);
   if (!request.rotate) return { accessToken: access.token, expiresIn: access.expiresIn, scopes };
   world.refreshTokens.delete(key);
   // The new refresh token keeps the full grant: narrowing applies to the access token only (RFC 6749 §6).
-  const refresh = mint(world, 'refresh', { clientId: record.clientId, userId: record.userId, scopes: record.scopes }, nowMs);
+  const refresh = mint(store, world, 'refresh', { clientId: record.clientId, userId: record.userId, scopes: record.scopes }, nowMs);
   return { accessToken: access.token, expiresIn: access.expiresIn, scopes, refresh };
 }
 

@@ -100,6 +100,8 @@ export interface EmulatorControls {
   injectFault(fault: Fault): string;
   /** Removes every fault; hosts refusing connections listen again at once. */
   clearFaults(): void;
+  /** Tokens minted from now on carry this tag after `pina_`/`pinr` (sentinels for leak tests). */
+  setTokenTag(tag: string): void;
   /** The user removed the app in that environment: its tokens and grant are gone. */
   revokeGrant(environment: PinterestEnvironment, userId: string): void;
   /** Access tokens (of one user, or all) expire now; refresh tokens keep working. */
