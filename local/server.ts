@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { matchRoute, schedules } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
 import { AuthorizerGate } from './authorizer-gate';
 import { Background } from './background';
 import { readBody } from './http-body';
 import { invoke } from './lambda-runtime';
+import { closeServer, listen } from './listen';
 
 /**
  * The local stand-in for API Gateway (HTTP API): matches the route table, runs the operator
@@ -115,26 +115,14 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<Loca
       else res.destroy();
     });
   });
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolvePromise();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const boundPort = await listen(server, port, host);
   background.startSchedules();
   return {
     server,
-    url: `http://${host}:${address.port}`,
+    url: `http://${host}:${boundPort}`,
     background,
     close: async () => {
-      await new Promise<void>((resolvePromise) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolvePromise();
-        });
-      });
+      await closeServer(server);
       await background.stop();
     },
   };

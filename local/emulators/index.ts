@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
+import { closeServer, listen } from '../listen';
 import { startSecretsManagerEmulator } from './secrets-manager';
 
 /**
@@ -40,24 +40,6 @@ export interface Emulators {
 
 const host = '127.0.0.1';
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => {
-      resolve();
-    });
-  });
-}
 
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
   const ports = { dynamodb: 0, s3: 0, ses: 0, secretsManager: 0, ...options.ports };
@@ -75,7 +57,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       deleteTableMs: 0,
       updateTableMs: 0,
     });
-    const dynamoPort = await listen(dynamo, ports.dynamodb);
+    const dynamoPort = await listen(dynamo, ports.dynamodb, host);
     stops.push(() => closeServer(dynamo));
 
     const s3Dir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'mdz-s3-')) : join(dataDir, 's3');

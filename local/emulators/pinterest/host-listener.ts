@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../listen';
 
 /**
  * One host's listening socket. `refuse(ms)` makes the host unreachable the way a crashed or
@@ -8,31 +8,6 @@ import type { AddressInfo } from 'node:net';
  * fresh server listens on the same port again.
  */
 
-function listen(server: Server, bind: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, bind, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** `server.close` stops listening at once; its callback waits for connections, so close those too. */
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) {
-      server.closeAllConnections();
-      resolve();
-      return;
-    }
-    server.close((error) => {
-      if (error) reject(error);
-      else resolve();
-    });
-    server.closeAllConnections();
-  });
-}
 
 export class HostListener {
   private reopenTimer: NodeJS.Timeout | undefined;
@@ -47,14 +22,14 @@ export class HostListener {
 
   static async open(listener: RequestListener, bind: string, port: number): Promise<HostListener> {
     const server = createServer(listener);
-    return new HostListener(server, listener, bind, await listen(server, bind, port));
+    return new HostListener(server, listener, bind, await listen(server, port, bind));
   }
 
   /** Stops listening for `ms` from now (a second call while refusing restarts the wait). */
   refuse(ms: number): void {
     if (this.closed) return;
     if (this.reopenTimer === undefined) {
-      stop(this.server).catch((error: unknown) => {
+      closeServer(this.server).catch((error: unknown) => {
         console.error('Pinterest emulator: closing a host failed', error);
       });
     }
@@ -76,7 +51,7 @@ export class HostListener {
   private reopen(): void {
     this.reopenTimer = undefined;
     this.server = createServer(this.listener);
-    listen(this.server, this.bind, this.port).catch((error: unknown) => {
+    listen(this.server, this.port, this.bind).catch((error: unknown) => {
       console.error(`Pinterest emulator: could not listen on port ${this.port} again`, error);
     });
   }
@@ -85,6 +60,6 @@ export class HostListener {
     this.closed = true;
     clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
-    await stop(this.server);
+    await closeServer(this.server);
   }
 }

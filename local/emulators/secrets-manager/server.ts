@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody } from '../../http-body';
+import { closeServer, listen } from '../../listen';
 import { ApiError } from './errors';
 import { operations } from './operations';
 import type { Context } from './records';
@@ -106,16 +106,6 @@ async function handle(service: Service, req: IncomingMessage, res: ServerRespons
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
 /** Starts the emulator; resolves once it is listening. */
 export async function startSecretsManagerEmulator(
   options: SecretsManagerEmulatorOptions = {},
@@ -138,13 +128,6 @@ export async function startSecretsManagerEmulator(
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
