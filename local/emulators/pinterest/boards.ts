@@ -1,9 +1,9 @@
 import type { UserRoute } from './api';
 import { MESSAGES } from './constants';
-import { apiError, isJsonObject, json, jsonBody, param } from './http';
+import { apiError, isJsonObject, json, jsonBody } from './http';
 import { pagedReply } from './paging';
 import { BOARD_PRIVACIES, charLength, newId, takeSeq, type BoardPrivacy, type BoardRecord } from './records';
-import { badId, boardBody, boardKey, boardNotFound, boardStats, canSeeBoard, sectionBody, sectionKey, visibleBoard } from './views';
+import { boardBody, boardFromPath, boardKey, boardStats, canSeeBoard, sectionBody, sectionKey } from './views';
 
 /**
  * Boards and sections (API-NOTES.md §6; spec `Board`, `BoardCreate`, `BoardSection`): list the
@@ -118,12 +118,9 @@ export const listSectionsRoute: UserRoute = {
   scopes: ['boards:read'],
   forbidden: NOT_PERMITTED,
   handle(service, req, caller) {
-    const boardId = param(req, 'boardId');
-    const bad = badId('board_id', boardId);
-    if (bad !== undefined) return bad;
-    const world = service.store.world(caller.environment);
-    const board = visibleBoard(world, caller, boardId);
-    if (board === undefined) return boardNotFound();
+    const found = boardFromPath(service, req, caller);
+    if ('reply' in found) return found.reply;
+    const { world, board } = found;
     const sections = [...world.sections.values()].filter((section) => section.boardId === board.id);
     return pagedReply(req.query, `sections:${board.id}`, sections, sectionKey, sectionBody);
   },

@@ -8,7 +8,7 @@ import { parsePinInput, type PinInput } from './pin-input';
 import { newId, takeSeq, type BoardRecord, type PinRecord, type StoredImage } from './records';
 import type { EmulatorService } from './service';
 import type { World } from './state';
-import { badId, boardNotFound, canSeePin, MESSAGES_CONTENT, pinBody, pinKey, visibleBoard } from './views';
+import { badId, boardFromPath, boardNotFound, canSeePin, MESSAGES_CONTENT, pinBody, pinKey, visibleBoard } from './views';
 
 /**
  * Pins (API-NOTES.md §7–§9; spec `PinCreate`, `Pin`): create an image Pin, read one, list a board's
@@ -120,12 +120,9 @@ export const boardPinsRoute: UserRoute = {
   scopes: PIN_SCOPES,
   forbidden: NOT_PERMITTED,
   handle(service, req, caller) {
-    const boardId = param(req, 'boardId');
-    const bad = badId('board_id', boardId);
-    if (bad !== undefined) return bad;
-    const world = service.store.world(caller.environment);
-    const board = visibleBoard(world, caller, boardId);
-    if (board === undefined) return boardNotFound();
+    const found = boardFromPath(service, req, caller);
+    if ('reply' in found) return found.reply;
+    const { world, board } = found;
     const pins = [...world.pins.values()].filter((pin) => pin.boardId === board.id);
     return pinsPage(service, req, caller, pins, `pins:${board.id}`);
   },

@@ -1,8 +1,9 @@
 import type { UserCaller } from './api';
-import { apiError, type Reply } from './http';
+import { apiError, param, type EmulatorRequest, type Reply } from './http';
 import { imageSizes, pinImageUrl } from './images';
 import { pinterestDateTime, type BoardRecord, type PinRecord, type SectionRecord } from './records';
 import type { SortKey } from './paging';
+import type { EmulatorService } from './service';
 import type { EmulatorStore, World } from './state';
 
 /**
@@ -37,6 +38,19 @@ export function canSeeBoard(board: BoardRecord, caller: UserCaller): boolean {
 export function visibleBoard(world: World, caller: UserCaller, boardId: string): BoardRecord | undefined {
   const board = world.boards.get(boardId);
   return board !== undefined && canSeeBoard(board, caller) ? board : undefined;
+}
+
+/**
+ * The board named by the route's `{boardId}`, in the caller's world, if the caller may see it;
+ * otherwise the answer to send (400 for a malformed id, 404 for an unknown or hidden board).
+ */
+export function boardFromPath(service: EmulatorService, req: EmulatorRequest, caller: UserCaller): { world: World; board: BoardRecord } | { reply: Reply } {
+  const boardId = param(req, 'boardId');
+  const bad = badId('board_id', boardId);
+  if (bad !== undefined) return { reply: bad };
+  const world = service.store.world(caller.environment);
+  const board = visibleBoard(world, caller, boardId);
+  return board === undefined ? { reply: boardNotFound() } : { world, board };
 }
 
 /** A Pin on a PUBLIC board is public; others only through their board (a guess at Pinterest's rule). */
