@@ -52,4 +52,4 @@ export const handler = httpHandler(async (event) => {
   const q = queryParams(event, query);
   const outcome = await completeCallback(connectDeps(), { query: q, nonce: nonceFromCookies(event.cookies), request: requestFacts(event) });
   return render(outcome);
-}, { securityLog });
+}, { securityLog, answers: 'page' });

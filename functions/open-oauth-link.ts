@@ -29,4 +29,4 @@ export const handler = httpHandler(async (event) => {
     if (!(error instanceof InvalidStartLinkError)) throw error;
     return page(400, 'This connect link cannot be used', [error.message]);
   }
-}, { securityLog });
+}, { securityLog, answers: 'page' });

@@ -35,7 +35,7 @@ export function retentionFor(days: number): logs.RetentionDays {
 function validateSettings(raw: Record<string, string>) {
   const known = new Set(Object.keys(settingsSchema.shape));
   const unknown = Object.keys(raw).filter((name) => !known.has(name));
-  if (unknown.length > 0) throw new Error(`Unknown settings: ${unknown.join(', ')} (see the README's configuration table)`);
+  if (unknown.length > 0) throw new Error(`Unknown settings: ${unknown.join(', ')} (see the settings table in docs/configuration.md)`);
   return loadSettings({ PUBLIC_BASE_URL: 'https://placeholder.invalid', ...raw });
 }
 

@@ -20,11 +20,30 @@ import { closeServer, listen } from './listen';
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** Responses the stand-in gave itself (no function ran, so no function logged them). */
+const answeredByGateway = new WeakSet<ServerResponse>();
+
 function gatewayAnswer(res: ServerResponse, status: number, message: string): void {
+  answeredByGateway.add(res);
   const body = JSON.stringify({ message });
   // API Gateway tags its own answers with a request id too.
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'apigw-requestid': randomUUID() });
   res.end(body);
+}
+
+/**
+ * A line for each answer the stand-in gave itself, in the local log format (LOG_FORMAT), so every
+ * request shows up once. The path never carries the query.
+ */
+function logGatewayAnswer(method: string, path: string, status: number, durationMs: number): void {
+  // Only `npm start` sets LOG_FORMAT; in-process tests of the stand-in stay quiet.
+  if (process.env.LOG_FORMAT === undefined) return;
+  const timestamp = new Date().toISOString();
+  const line =
+    process.env.LOG_FORMAT === 'compact'
+      ? `${timestamp.slice(11, 19)} ${method} ${path} ${String(status)} ${String(durationMs)}ms (gateway)`
+      : JSON.stringify({ level: 'INFO', message: 'gateway answer', timestamp, service: 'local-gateway', method, path, status, durationMs });
+  process.stdout.write(`${line}\n`);
 }
 
 interface Runtime {
@@ -38,7 +57,7 @@ function handleLocalControl(req: IncomingMessage, res: ServerResponse, path: str
   if (trigger === null || req.method !== 'POST') return false;
   const name = trigger[1] ?? '';
   if (runtime.background.trigger(name)) gatewayAnswer(res, 202, `schedule ${name} triggered`);
-  else gatewayAnswer(res, 404, `no schedule named ${name}`);
+  else gatewayAnswer(res, 404, `no schedule named ${name} (${schedules.length === 0 ? 'there are no schedules yet' : `schedules: ${schedules.map((s) => s.name).join(', ')}`})`);
   return true;
 }
 
@@ -109,6 +128,10 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<Loca
   const background = new Background({ invoke, schedules, log: (line) => { console.error(line); } });
   const runtime: Runtime = { gate: new AuthorizerGate(), background };
   const server = createServer((req, res) => {
+    const startedAt = Date.now();
+    res.once('finish', () => {
+      if (answeredByGateway.has(res)) logGatewayAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', res.statusCode, Date.now() - startedAt);
+    });
     handle(req, res, runtime).catch((error: unknown) => {
       console.error('[local] request handling failed:', error instanceof Error ? error.message : 'unknown error');
       if (!res.headersSent) gatewayAnswer(res, 500, 'Internal Server Error');

@@ -8,6 +8,8 @@ import type { TableName } from '../shared/tables';
 import { ensureBucket, ensureTables, seedSecrets, type SeedResult } from './boot';
 import { startEmulators, type Emulators } from './emulators';
 import { startPinterestEmulator, type PinterestEmulator } from './emulators/pinterest';
+import { lockDataDir } from './data-lock';
+import { tagPortError } from './listen';
 import { startApiServer, type LocalServer } from './server';
 
 /**
@@ -16,23 +18,38 @@ import { startApiServer, type LocalServer } from './server';
  * end-to-end tests both use it, so they run the same thing.
  */
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/** Each local server's port setting: what start-up names when the port is taken. */
+export const portSettings = {
+  api: { service: 'API', variable: 'PORT', fallback: 3000 },
+  dynamodb: { service: 'DynamoDB', variable: 'DYNAMODB_PORT', fallback: 8000 },
+  s3: { service: 'S3', variable: 'S3_PORT', fallback: 4568 },
+  ses: { service: 'SES', variable: 'SES_PORT', fallback: 8005 },
+  secretsManager: { service: 'Secrets Manager', variable: 'SECRETS_MANAGER_PORT', fallback: 4584 },
+  'pinterest.www': { service: 'Pinterest emulator (authorize page)', variable: 'PINTEREST_WWW_PORT', fallback: 8090 },
+  'pinterest.sandbox': { service: 'Pinterest emulator (sandbox API)', variable: 'PINTEREST_SANDBOX_PORT', fallback: 8091 },
+  'pinterest.production': { service: 'Pinterest emulator (production API)', variable: 'PINTEREST_PRODUCTION_PORT', fallback: 8092 },
+} as const;
 
-/** Local-stack options read from the environment (README, "Local mode"). */
+const port = (key: keyof typeof portSettings) =>
+  z.coerce.number({ error: 'must be a port number (0 picks a free one)' }).int('must be a port number (0 picks a free one)').min(0).max(65535).default(portSettings[key].fallback);
+
+/** Local-stack options read from the environment (docs/local-mode.md). */
 export const localEnvSchema = z.object({
-  PORT: port(3000),
-  DYNAMODB_PORT: port(8000),
-  S3_PORT: port(4568),
-  SES_PORT: port(8005),
-  SECRETS_MANAGER_PORT: port(4584),
-  PINTEREST_WWW_PORT: port(8090),
-  PINTEREST_SANDBOX_PORT: port(8091),
-  PINTEREST_PRODUCTION_PORT: port(8092),
+  PORT: port('api'),
+  DYNAMODB_PORT: port('dynamodb'),
+  S3_PORT: port('s3'),
+  SES_PORT: port('ses'),
+  SECRETS_MANAGER_PORT: port('secretsManager'),
+  PINTEREST_WWW_PORT: port('pinterest.www'),
+  PINTEREST_SANDBOX_PORT: port('pinterest.sandbox'),
+  PINTEREST_PRODUCTION_PORT: port('pinterest.production'),
   /** Real Pinterest app credentials: when both are set, the local stack talks to the real Pinterest. */
   PINTEREST_CLIENT_ID: z.string().regex(/^\d+$/, 'must be the numeric Pinterest app id').optional(),
   PINTEREST_CLIENT_SECRET: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('.local-data'),
-  LOCAL_OPERATOR_CREDENTIAL: z.string().min(1).optional(),
+  LOCAL_OPERATOR_CREDENTIAL: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** `compact`: one short line per request; `json`: the JSON lines Lambda writes. */
+  LOG_FORMAT: z.enum(['compact', 'json'], { error: 'must be compact or json' }).default('compact'),
 });
 export type LocalEnv = z.infer<typeof localEnvSchema>;
 
@@ -72,13 +89,22 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export function optionsFromEnv(env: Record<string, string | undefined> = process.env): LocalStackOptions {
+/** A local setting that cannot be used; the message names the variable and what it must be. */
+export class LocalSettingError extends Error {
+  override readonly name = 'LocalSettingError';
+}
+
+export function parseLocalEnv(env: Record<string, string | undefined> = process.env): LocalEnv {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = localEnvSchema.safeParse(present);
   if (!result.success) {
-    throw new Error(result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+    throw new LocalSettingError(result.error.issues.map((i) => `${String(i.path[0])} ${i.message}`).join('; '));
   }
-  const parsed = result.data;
+  return result.data;
+}
+
+export function optionsFromEnv(env: Record<string, string | undefined> = process.env): LocalStackOptions {
+  const parsed = parseLocalEnv(env);
   return {
     ports: {
       api: parsed.PORT,
@@ -96,22 +122,33 @@ export function optionsFromEnv(env: Record<string, string | undefined> = process
   };
 }
 
-/** Settings (local defaults unless already set), resource bindings and SDK endpoints. */
-function productEnv(apiUrl: string, emulators: Emulators, pinterest: PinterestEmulator | undefined): Record<string, string> {
+/**
+ * The product settings of the local stack: local defaults, each replaced by the environment's value
+ * when set. Without real app credentials every Pinterest URL points at the emulator.
+ */
+export function localSettings(
+  apiUrl: string,
+  pinterestUrls: { authorize: string; sandbox: string; production: string } | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   const defaults: Record<string, string> = {
     PUBLIC_BASE_URL: apiUrl,
     OPERATOR_NOTIFY_EMAIL: 'operator@publisher.test',
     SENDER_EMAIL: 'info@ecooffice.net',
-    // Without real app credentials every Pinterest URL points at the emulator.
-    ...(pinterest === undefined
+    ...(pinterestUrls === undefined
       ? {}
       : {
-          PINTEREST_AUTHORIZE_URL: pinterest.urls.authorize,
-          PINTEREST_API_BASE_SANDBOX: pinterest.urls.sandbox,
-          PINTEREST_API_BASE_PRODUCTION: pinterest.urls.production,
+          PINTEREST_AUTHORIZE_URL: pinterestUrls.authorize,
+          PINTEREST_API_BASE_SANDBOX: pinterestUrls.sandbox,
+          PINTEREST_API_BASE_PRODUCTION: pinterestUrls.production,
         }),
   };
-  const settings = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, process.env[k] ?? v]));
+  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, env[k] !== undefined && env[k] !== '' ? env[k] : v]));
+}
+
+/** Settings, resource bindings and SDK endpoints. */
+function productEnv(apiUrl: string, emulators: Emulators, pinterest: PinterestEmulator | undefined): Record<string, string> {
+  const settings = localSettings(apiUrl, pinterest?.urls);
   return {
     ...settings,
     ...emulators.sdkEnv,
@@ -124,16 +161,27 @@ function productEnv(apiUrl: string, emulators: Emulators, pinterest: PinterestEm
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const emulators = await startEmulators({
-    ports: options.ports,
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-  });
+  const unlock = options.dataDir === undefined ? () => undefined : lockDataDir(options.dataDir);
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators({
+      ports: options.ports,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  return startOnEmulators(options, emulators, unlock);
+}
+
+async function startOnEmulators(options: LocalStackOptions, emulators: Emulators, unlock: () => void): Promise<LocalStack> {
   let api: LocalServer | undefined;
   let pinterest: PinterestEmulator | undefined;
   try {
     // The API URL is needed for PUBLIC_BASE_URL before handlers load; with port 0 it is known after listen,
     // and handlers read settings lazily on their first request.
-    if (options.api !== false) api = await startApiServer(options.ports.api);
+    if (options.api !== false) api = await tagPortError('api', startApiServer(options.ports.api));
     const apiUrl = api?.url ?? `http://127.0.0.1:${options.ports.api}`;
     const baseUrl = process.env.PUBLIC_BASE_URL ?? apiUrl;
     if (options.realPinterestApp === undefined) {
@@ -162,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await api?.close();
       await pinterest?.close();
       await emulators.stop();
+      unlock();
     };
     return {
       emulators,
@@ -177,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await api?.close();
     await pinterest?.close();
     await emulators.stop();
+    unlock();
     throw error;
   }
 }

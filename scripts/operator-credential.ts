@@ -15,6 +15,7 @@ import { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { systemClock } from '../shared/domain/ports';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
+import { localStackUnreachable } from './local-stack';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       credential: { type: 'string' },
     },
   });
+  if (values.local) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = values.local
     ? new SecretsManagerClient({
         endpoint: `http://127.0.0.1:${process.env.SECRETS_MANAGER_PORT ?? '4584'}`,
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const port = process.env.SECRETS_MANAGER_PORT ?? '4584';
+  console.error(localStackUnreachable(error, 'SECRETS_MANAGER_PORT', port) ?? (error instanceof Error ? error.message : String(error)));
   process.exit(1);
 });

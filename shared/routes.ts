@@ -76,7 +76,8 @@ export const functionSpecs = {
     description: 'Creates a single-use link that starts the Pinterest connection',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO' } },
+    // The app credentials are read to refuse a link that could only fail (not configured → 409).
+    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO' } },
   },
   openOAuthLink: {
     entry: 'functions/open-oauth-link.ts',

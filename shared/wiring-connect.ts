@@ -7,7 +7,7 @@ import { DynamoTable } from './adapters/dynamo/table';
 import { PinterestClient } from './adapters/pinterest/client';
 import { TokenVault } from './adapters/token-vault';
 import { requireBinding } from './config';
-import { ConfigError } from './domain/errors';
+import { NotConfiguredError } from './domain/errors';
 import { logger } from './observability/logger';
 import type { ConnectDeps } from './use-cases/ports';
 import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore } from './wiring';
@@ -36,13 +36,22 @@ export const pinterest = lazy(
     }),
 );
 
-const pinterestAppSecret = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+const pinterestAppSecret = z.object({ clientId: z.string().trim().min(1), clientSecret: z.string().trim().min(1) });
 
-/** The Pinterest app's id and secret (Secrets Manager, `app/pinterest-client`). */
+/**
+ * The Pinterest app's id and secret (Secrets Manager, `app/pinterest-client`). Absent, empty or
+ * malformed → NotConfiguredError, whose message says how to set them (a 409, or a page in a browser).
+ */
 export async function pinterestApp(): Promise<{ clientId: string; clientSecret: string }> {
-  const app = await secretStore().get(names().pinterestApp, pinterestAppSecret);
-  if (app === undefined) throw new ConfigError([names().pinterestApp], [`secret ${names().pinterestApp} is missing`]);
-  return app;
+  const name = names().pinterestApp;
+  let parsed = pinterestAppSecret.safeParse(await secretStore().get(name, z.unknown()));
+  // A cached unusable value may have been fixed since: look once more past the cache.
+  if (!parsed.success) parsed = pinterestAppSecret.safeParse(await secretStore().get(name, z.unknown(), { bypassCache: true }));
+  if (parsed.success) return parsed.data;
+  throw new NotConfiguredError(
+    `The Pinterest app credentials are not set. Store {"clientId":"…","clientSecret":"…"} (from My apps on developers.pinterest.com) ` +
+      `in the Secrets Manager secret ${name}; locally, start npm start without PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET to use the emulator, or with both set.`,
+  );
 }
 
 const oauthStore = lazy(() => new OAuthStore(stateTable()));

@@ -79,7 +79,9 @@ export class Api extends Construct {
       if (route.access === 'public' && created) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by design (DESIGN.md "Who calls it"); it reads no operator data.`,
+          reason:
+            `${route.method} ${route.path} is public by design: a browser or the public calls it without the operator credential ` +
+            "(health check, privacy page, single-use connect link, Pinterest's OAuth redirect); it reads no operator data.",
         });
       }
     }

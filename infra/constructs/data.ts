@@ -83,12 +83,12 @@ export class Data extends Construct {
     Validations.of(this.hashingKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Rotating the hashing key would unlink existing pseudonyms, rate-limit keys and mail markers; it is rotated by hand (README, Deploy).',
+        'Rotating the hashing key would unlink existing pseudonyms, rate-limit keys and mail markers; it is rotated by hand (docs/deploy.md).',
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'Only this stack\'s function roles can reach the bucket (public access blocked, TLS-only policy). Object access is audited with CloudTrail data events (README, Deploy) instead of server access logs, which would store requester IP addresses the privacy policy does not list.',
+        'Only this stack\'s function roles can reach the bucket (public access blocked, TLS-only policy). Object access is audited with CloudTrail data events (docs/deploy.md, "Object access audit") instead of server access logs, which would store requester IP addresses the privacy policy does not list.',
     });
   }
 }

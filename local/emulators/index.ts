@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
-import { closeServer, listen } from '../listen';
+import { assertPortFree, closeServer, listen, tagPortError } from '../listen';
 import { startSecretsManagerEmulator } from './secrets-manager';
 
 /**
@@ -57,32 +58,40 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       deleteTableMs: 0,
       updateTableMs: 0,
     });
-    const dynamoPort = await listen(dynamo, ports.dynamodb, host);
+    const dynamoPort = await tagPortError('dynamodb', listen(dynamo, ports.dynamodb, host));
     stops.push(() => closeServer(dynamo));
 
+    // s3rver's own run() throws a taken port as an uncaught event; serving its handler from a server
+    // of ours reports it like every other port.
     const s3Dir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'mdz-s3-')) : join(dataDir, 's3');
-    const s3 = new S3rver({ address: host, port: ports.s3, silent: true, directory: s3Dir, vhostBuckets: false });
-    const s3Address = await s3.run();
+    const s3 = createServer(new S3rver({ address: host, port: ports.s3, silent: true, directory: s3Dir, vhostBuckets: false }).callback());
     stops.push(async () => {
-      await s3.close();
+      await closeServer(s3);
       if (dataDir === undefined) rmSync(s3Dir, { recursive: true, force: true });
     });
+    const s3Port = await tagPortError('s3', listen(s3, ports.s3, host));
 
+    // aws-ses-v2-local resolves with a server that is not listening when its port is taken.
+    await tagPortError('ses', assertPortFree(ports.ses, host));
     const ses = await sesLocal({ host, port: ports.ses });
     stops.push(() => closeServer(ses));
+    if (!ses.listening) throw new Error(`SES emulator could not listen on port ${ports.ses}`);
     const sesPort = (ses.address() as AddressInfo).port;
 
-    const secrets = await startSecretsManagerEmulator({
-      port: ports.secretsManager,
-      host,
-      ...(dataDir === undefined ? {} : { dataFile: join(dataDir, 'secrets-manager.json') }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
+    const secrets = await tagPortError(
+      'secretsManager',
+      startSecretsManagerEmulator({
+        port: ports.secretsManager,
+        host,
+        ...(dataDir === undefined ? {} : { dataFile: join(dataDir, 'secrets-manager.json') }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+      }),
+    );
     stops.push(() => secrets.close());
 
     const endpoints = {
       dynamodb: `http://${host}:${dynamoPort}`,
-      s3: `http://${host}:${s3Address.port}`,
+      s3: `http://${host}:${s3Port}`,
       ses: `http://${host}:${sesPort}`,
       secretsManager: secrets.url,
     };

@@ -16,6 +16,8 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
+  import type { RequestListener } from 'node:http';
+
   interface S3rverOptions {
     address?: string;
     port?: number;
@@ -31,6 +33,8 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** The Koa request handler, for serving it from a server of our own. */
+    callback(): RequestListener;
   }
   export = S3rver;
 }

@@ -37,7 +37,7 @@ export class SecretStore {
     }
     try {
       const result = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
-      const value: unknown = JSON.parse(result.SecretString ?? 'null');
+      const value = parseSecretString(result.SecretString);
       const parsed = schema.parse(value);
       learn(value);
       this.cache.set(name, { value, until: now + this.cacheMs });
@@ -67,7 +67,10 @@ export class SecretStore {
     this.cache.set(name, { value, until: this.clock.now().getTime() + this.cacheMs });
   }
 
-  /** Deletes at once, without a recovery window, so the name is free again (DESIGN.md "Tokens"). */
+  /**
+   * Deletes at once, without a recovery window, so the name is free again: a normal delete keeps the
+   * secret 7–30 days and blocks reconnecting under the same name.
+   */
   async forceDelete(name: string): Promise<void> {
     this.cache.delete(name);
     try {
@@ -80,6 +83,16 @@ export class SecretStore {
   /** Forgets cached values (e.g. between tests). */
   clearCache(): void {
     this.cache.clear();
+  }
+}
+
+/** A secret's JSON value; an empty or non-JSON string is answered as itself, for the schema to judge. */
+function parseSecretString(text: string | undefined): unknown {
+  if (text === undefined || text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }
 

@@ -13,6 +13,7 @@ export const errorCodes = [
   'not_found',
   'method_not_allowed',
   'conflict',
+  'not_configured',
   'rate_limited',
   'dependency_failed',
   'config_invalid',
@@ -67,6 +68,16 @@ export class ConflictError extends AppError {
       ...options,
       details: currentState === undefined ? options.details : { ...options.details, currentState },
     });
+  }
+}
+
+/**
+ * Something the operator must set up first (say, the Pinterest app credentials). Answered as a 409:
+ * the request is fine, the deployment is not ready for it; the message says what to set.
+ */
+export class NotConfiguredError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('not_configured', message, options);
   }
 }
 

@@ -1,8 +1,8 @@
 import { requestedScopes } from './pinterest';
 
 /**
- * Pure OAuth helpers (API-NOTES.md §2). The redirect URI is derived from PUBLIC_BASE_URL in one place,
- * so the authorize call and the token call always send the same bytes.
+ * Pure helpers for Pinterest's OAuth authorization-code flow. The redirect URI is derived from
+ * PUBLIC_BASE_URL in one place, so the authorize call and the token call always send the same bytes.
  */
 
 export const CALLBACK_PATH = '/oauth/callback';

@@ -1,6 +1,7 @@
 /**
- * Pinterest facts the product's rules depend on (API-NOTES.md §2–§4, §9): environments, scopes, and
- * the scopes publishing needs (the privacy policy's posting boundary).
+ * Pinterest facts the product's rules depend on: the two environments (sandbox and production, each
+ * with its own hosts and tokens), the scopes Pinterest knows, and the scopes publishing needs (the
+ * privacy policy's posting boundary).
  */
 
 export const environments = ['sandbox', 'production'] as const;

@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AppError, RateLimitedError } from '../domain/errors';
+import { AppError, RateLimitedError, type ErrorCode } from '../domain/errors';
 import { outcomeForStatus } from '../domain/security-event';
 import type { SecurityLog } from '../adapters/dynamo/security-log';
 import { logger } from '../observability/logger';
+import { page } from './pages';
 import { json, type HttpResult } from './responses';
 import { securityHeaders } from './security-headers';
 import { statusFor } from './status';
@@ -17,18 +18,29 @@ export function requestIdOf(event: HttpEvent, context: Context): string {
   return event.requestContext.requestId || context.awsRequestId;
 }
 
+/** Titles of the error pages browser routes show, by code; anything else gets the generic one. */
+const pageTitles: Partial<Record<ErrorCode, string>> = {
+  not_configured: 'Pinterest is not set up yet',
+  validation_failed: 'This request cannot be used',
+  rate_limited: 'Too many requests',
+};
+
 /**
  * Turns any thrown value into a response. Client errors (4xx) show their code and message; anything
  * else is logged in full (redacted) and answered with a generic 500 carrying only the request id, so a
- * stack, a token or a secret can never reach the caller.
+ * stack, a token or a secret can never reach the caller. Routes a browser opens (`answers: 'page'`)
+ * get the same facts as an HTML page instead of JSON.
  */
-export function errorResponse(error: unknown, requestId: string): HttpResult {
+export function errorResponse(error: unknown, requestId: string, answers: 'json' | 'page' = 'json'): HttpResult {
   if (error instanceof AppError) {
     const status = statusFor(error.code);
     if (status < 500) {
       logger.info('request refused', { errorCode: error.code, status });
       const headers: Record<string, string> =
         error instanceof RateLimitedError ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
+      if (answers === 'page') {
+        return page(status, pageTitles[error.code] ?? 'This request cannot be completed', [error.message, `Request id: ${requestId}`], headers);
+      }
       return json(
         status,
         { error: { code: error.code, message: error.message, ...(error.details ?? {}), requestId } },
@@ -37,14 +49,14 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     }
   }
   logger.error('request failed', { error });
-  return json(500, {
-    error: { code: 'internal_error', message: 'Internal error. Quote the request id to support.', requestId },
-  });
+  const message = 'Internal error. Quote the request id to support.';
+  if (answers === 'page') return page(500, 'Something went wrong', [message, `Request id: ${requestId}`]);
+  return json(500, { error: { code: 'internal_error', message, requestId } });
 }
 
-const errorHandler = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
+const errorHandler = (answers: 'json' | 'page'): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
-    request.response = errorResponse(request.error, requestIdOf(request.event, request.context));
+    request.response = errorResponse(request.error, requestIdOf(request.event, request.context), answers);
   },
 });
 
@@ -57,6 +69,7 @@ const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
       path: request.event.rawPath,
       status: request.response?.statusCode ?? 500,
       durationMs: Date.now() - startedAt,
+      ...(request.error instanceof AppError ? { errorCode: request.error.code } : {}),
     });
   };
   return {
@@ -106,6 +119,8 @@ export interface HttpHandlerOptions {
    * only carries the storage clients it really uses.
    */
   securityLog: (() => SecurityLog) | false;
+  /** `page` for routes a browser opens (the OAuth link and callback): errors answer as HTML pages. */
+  answers?: 'json' | 'page';
 }
 
 /**
@@ -118,5 +133,5 @@ export function httpHandler(fn: HttpHandlerFn, options: HttpHandlerOptions) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestKeys());
   if (log !== false) stack.use(securityLogging(log));
-  return stack.use(securityHeaders()).use(errorHandler()).handler(fn);
+  return stack.use(securityHeaders()).use(errorHandler(options.answers ?? 'json')).handler(fn);
 }

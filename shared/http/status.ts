@@ -11,6 +11,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  not_configured: 409,
   rate_limited: 429,
   dependency_failed: 502,
   config_invalid: 500,

@@ -1,7 +1,7 @@
 /**
  * Redaction applied to every log line, by key and by value, so that no token, credential, cookie,
  * OAuth code, state, ticket or nonce reaches the logs even when it is nested, stringified or embedded
- * in a URL or a message. See DESIGN.md "Security model".
+ * in a URL or a message. What is redacted, for the reader: docs/security.md, "Logs".
  */
 
 export const REDACTED = '[REDACTED]';

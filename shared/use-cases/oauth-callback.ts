@@ -1,10 +1,10 @@
 import { statusAfterConnect, type AccountRecord, type ExpectedAccount } from '../domain/account';
-import { ConflictError } from '../domain/errors';
+import { ConflictError, NotConfiguredError } from '../domain/errors';
 import { keyedHash, sameHash } from '../domain/keyed-hash';
 import { redirectUriFor } from '../domain/oauth';
 import { missingScopes, parseScopes, publishingScopes, type PinterestEnvironment } from '../domain/pinterest';
 import type { NewSecurityEvent, Outcome } from '../domain/security-event';
-import type { ConnectDeps, RequestFacts, StateRecord, TokenAnswer } from './ports';
+import type { AppCredentials, ConnectDeps, RequestFacts, StateRecord, TokenAnswer } from './ports';
 
 export interface CallbackInput {
   query: { code?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined };
@@ -24,6 +24,7 @@ const bounded = (text: string | undefined, max = 300) => (text === undefined ? u
 
 /**
  * GET /oauth/callback, the token-exchange step. Steps:
+ * 0. the Pinterest app credentials must be set (else NotConfiguredError, before anything is spent);
  * 1. consume the state in one conditional delete (missing, unknown, expired or used → refused);
  * 2. check the browser's nonce cookie against the state's nonce hash;
  * 3. `error=` → record it, never call the token endpoint;
@@ -49,6 +50,14 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
     await log('client_error', 'missing_state');
     return { kind: 'invalid_request', reason: 'missing_state' };
   }
+  // Without app credentials nothing can be exchanged: say so before the state is spent.
+  let app: AppCredentials;
+  try {
+    app = await deps.appCredentials();
+  } catch (failure) {
+    if (failure instanceof NotConfiguredError) await log('server_error', 'not_configured');
+    throw failure;
+  }
   const record = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', state));
   if (record === undefined) {
     await log('client_error', 'unknown_state');
@@ -68,14 +77,14 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
     await log('client_error', 'missing_code', { environment });
     return { kind: 'invalid_request', reason: 'missing_code' };
   }
-  return exchangeAndStore(deps, record, code, log);
+  return exchangeAndStore(deps, app, record, code, log);
 }
 
 type Log = (outcome: Outcome, errorCode: string | undefined, detail?: NonNullable<NewSecurityEvent['detail']>) => Promise<unknown>;
 
-async function exchangeAndStore(deps: ConnectDeps, state: StateRecord, code: string, log: Log): Promise<CallbackOutcome> {
+async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: StateRecord, code: string, log: Log): Promise<CallbackOutcome> {
   const environment = state.environment;
-  const fetched = await fetchConnection(deps, environment, code);
+  const fetched = await fetchConnection(deps, app, environment, code);
   if ('reason' in fetched) {
     await log('server_error', 'pinterest_failed', { environment, reason: fetched.reason });
     return { kind: 'pinterest_failed', environment, reason: fetched.reason };
@@ -151,12 +160,12 @@ async function expectedAccount(deps: ConnectDeps, env: PinterestEnvironment): Pr
 /** Token exchange then account lookup, with every failure reduced to a reason safe to show and log. */
 async function fetchConnection(
   deps: ConnectDeps,
+  app: AppCredentials,
   environment: PinterestEnvironment,
   code: string,
 ): Promise<{ tokens: TokenAnswer; account: { id: string; username: string; account_type?: string | undefined; business_name?: string | null | undefined } } | { reason: string }> {
   let tokens: TokenAnswer;
   try {
-    const app = await deps.appCredentials();
     const exchanged = await deps.pinterest.exchangeCode(environment, app, { code, redirectUri: redirectUriFor(deps.settings.publicBaseUrl) }, deps.pinterestTimeoutMs);
     tokens = exchanged.data;
   } catch (error) {

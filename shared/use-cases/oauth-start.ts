@@ -15,8 +15,8 @@ export class InvalidStartLinkError extends ValidationError {
 }
 
 /**
- * POST /oauth/start. Steps: 1. draw a random ticket (256 bits); 2. store only its keyed hash with the
- * environment, a ticket id and its expiry; 3. answer the `GET /oauth/start?ticket=…` link on
+ * POST /oauth/start. Steps: 1. check the Pinterest app credentials are set; 2. draw a random ticket
+ * (256 bits); 3. store only its keyed hash with the environment, a ticket id and its expiry; 4. answer the `GET /oauth/start?ticket=…` link on
  * PUBLIC_BASE_URL (same host as the callback, so the cookie set there reaches the callback).
  */
 export async function createStartLink(
@@ -24,6 +24,8 @@ export async function createStartLink(
   environment: PinterestEnvironment,
   request: RequestFacts,
 ): Promise<{ url: string; expiresAt: string }> {
+  // A link that could only end on an error page is not handed out (NotConfiguredError, a 409).
+  await deps.appCredentials();
   const ticket = deps.randomToken();
   const now = deps.clock.now();
   const expiresAt = epochSeconds(now) + TICKET_SECONDS;
@@ -41,7 +43,7 @@ export async function createStartLink(
 }
 
 /**
- * GET /oauth/start?ticket=…. Steps: 1. consume the ticket (one conditional delete; unknown, used or
+ * GET /oauth/start?ticket=…. Steps: 0. check the Pinterest app credentials are set; 1. consume the ticket (one conditional delete; unknown, used or
  * expired → InvalidStartLinkError); 2. draw a browser nonce and a state (256 bits each); 3. store
  * the state's keyed hash with the nonce's hash, the environment and the ticket id, for at most
  * RETENTION_OAUTH_STATE_MINUTES; 4. answer the authorize URL and the nonce for the cookie.
@@ -52,6 +54,8 @@ export async function openStartLink(
   ticket: string | undefined,
   request: RequestFacts,
 ): Promise<{ location: string; nonce: string; cookieMaxAgeSeconds: number }> {
+  // Checked before the ticket is spent, so the same link works once the credentials are set.
+  const app = await deps.appCredentials();
   const key = await deps.hashingKey();
   const record = ticket === undefined || ticket === '' ? undefined : await deps.oauthState.consumeTicket(keyedHash(key, 'oauth-ticket', ticket));
   if (record === undefined) {
@@ -69,7 +73,6 @@ export async function openStartLink(
     createdAt: now.toISOString(),
     expiresAt: epochSeconds(now) + lifetime,
   });
-  const app = await deps.appCredentials();
   const location = authorizeUrl({
     authorizeUrl: deps.settings.authorizeUrl,
     clientId: app.clientId,

@@ -82,7 +82,7 @@ export interface ConnectDeps {
   accounts: AccountsPort;
   vault: TokenVaultPort;
   pinterest: PinterestOAuthPort;
-  appCredentials: () => Promise<{ clientId: string; clientSecret: string }>;
+  appCredentials: () => Promise<AppCredentials>;
   securityLog: SecurityLogPort;
   settings: ConnectSettings;
   /** Budget for each Pinterest call, so the serial calls of one callback fit the Lambda timeout. */
@@ -96,4 +96,10 @@ export interface RequestFacts {
   userAgent?: string;
   clientAddress?: string;
   requestId?: string;
+}
+
+/** The Pinterest app's id and secret (HTTP Basic at the token endpoint). */
+export interface AppCredentials {
+  clientId: string;
+  clientSecret: string;
 }

@@ -2,7 +2,7 @@ import { SEED } from '../../local/emulators/pinterest';
 import { expectConforms, loadContract } from '../support/contract';
 import { FakeClock, Harness, MIRA, OTHER, useHarness, jsonOf, type Json } from './pinterest-harness';
 
-/** The emulator's boards and sections (API-NOTES.md §6) over HTTP, against the deterministic seed. */
+/** The emulator's boards, sections and bookmark paging over HTTP, against the deterministic seed. */
 
 const clock = new FakeClock();
 const h = useHarness(clock);

@@ -274,6 +274,14 @@ describe('user account', () => {
     expect(body).toMatchObject({ id: OTHER, username: 'someone_else', account_type: 'PINNER', business_name: null });
   });
 
+  it('reset makes the default (first) user the consenting one again', async () => {
+    h.emulator.controls.setConsentingUser(OTHER);
+    h.emulator.controls.reset();
+    h.emulator.controls.setConsentMode('approve');
+    const body = await jsonOf(await h.userAccount('sandbox', (await h.connect('sandbox')).access_token));
+    expect(body).toMatchObject({ id: MIRA, username: 'miradigitalzen' });
+  });
+
   it('a missing or unknown bearer token gets 401 code 2', async () => {
     await expectError(await fetch(`${h.emulator.urls.sandbox}/user_account`), 401, 2, 'Authentication failed.');
     await expectError(await h.userAccount('sandbox', 'pina_unknown'), 401, 2);

@@ -2,7 +2,7 @@ import { SEED } from '../../local/emulators/pinterest';
 import { expectConforms, loadContract } from '../support/contract';
 import { FakeClock, PNG_BASE64, useHarness, jsonOf, type Json } from './pinterest-harness';
 
-/** Creating and reading Pins (API-NOTES.md §7–§9) over HTTP. */
+/** Creating and reading Pins (`POST /v5/pins`, `GET /v5/pins/{id}`, Trial's limits) over HTTP. */
 
 const clock = new FakeClock();
 const h = useHarness(clock);

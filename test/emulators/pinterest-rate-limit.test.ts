@@ -1,6 +1,9 @@
 import { RateLimiter, type RateSubject } from '../../local/emulators/pinterest/rate-limit';
 
-/** The emulator's rate-limit windows (API-NOTES.md §10), checked directly: 1000 HTTP calls would be slow. */
+/**
+ * The emulator's rate-limit windows (Trial: per app per day; Standard: per user per app per minute),
+ * checked directly: 1000 HTTP calls would be slow.
+ */
 
 const START = Date.parse('2026-03-01T12:00:00.000Z');
 const trialRead: RateSubject = { environment: 'sandbox', tier: 'trial', category: 'org_read', clientId: '1' };

@@ -125,7 +125,7 @@ describe('the publisher stack', () => {
       // The security log is append-only for every function.
       expect({ fnId, writes: actions.filter((a) => /Update|Delete|BatchWrite/.test(a)) }).toEqual({ fnId, writes: [] });
     }
-    expect(secretReaders('app').sort()).toEqual(['oauthCallback', 'openOAuthLink']);
+    expect(secretReaders('app').sort()).toEqual(['createOAuthLink', 'oauthCallback', 'openOAuthLink']);
     expect(secretReaders('tokens')).toEqual(['oauthCallback']);
     expect(secretReaders('operator')).toEqual(['authorizeOperator']);
     // Health may only write its own logs.

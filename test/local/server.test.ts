@@ -179,7 +179,7 @@ describe('local API server', () => {
     it('answers 404 naming the schedule for POST /__local/schedules/{unknown}', async () => {
       const answer = await send('/__local/schedules/does-not-exist', { method: 'POST' });
       expect(answer.status).toBe(404);
-      expect(answer.json()).toEqual({ message: 'no schedule named does-not-exist' });
+      expect(answer.json()).toEqual({ message: 'no schedule named does-not-exist (there are no schedules yet)' });
     });
 
     it('answers any other method on a control path like an unknown route', async () => {

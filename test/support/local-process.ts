@@ -17,8 +17,13 @@ export interface Started {
   urls: { api: string; dynamodb: string; s3: string; ses: string; secretsManager: string; pinterestAuthorize: string };
 }
 
-/** Runs `npm start`'s script (tsx local/start.ts) on free ports and waits for its banner. */
-export async function start(env: Record<string, string>): Promise<Started> {
+/** Stacks still running when a test file ends (a failed assertion skipped its stop): killed then. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function spawnStart(env: Record<string, string>): ChildProcessWithoutNullStreams {
   const child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), ['local/start.ts'], {
     cwd: repoRoot,
     env: {
@@ -35,6 +40,34 @@ export async function start(env: Record<string, string>): Promise<Started> {
       ...env,
     },
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Runs `npm start`'s script expecting it to stop by itself (a start-up error): its exit code and output. */
+export function startToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnStart(env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`start did not stop by itself:\n${stdout}${stderr}`));
+    }, 25_000);
+    // 'close' comes after the output streams have ended, unlike 'exit'.
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `npm start`'s script (tsx local/start.ts) on free ports and waits for its ready line. */
+export async function start(env: Record<string, string>): Promise<Started> {
+  const child = spawnStart(env);
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -42,8 +75,9 @@ export async function start(env: Record<string, string>): Promise<Started> {
     const timer = setTimeout(() => {
       reject(new Error(`start did not finish:\n${out}`));
     }, 25_000);
+    // The ready block is one write: once `Ready:` is seen, the credential lines are there too.
     child.stdout.on('data', () => {
-      if (out.includes('Press Ctrl-C to stop.')) {
+      if (out.includes('\nReady: ')) {
         clearTimeout(timer);
         resolve();
       }

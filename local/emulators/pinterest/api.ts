@@ -100,9 +100,10 @@ export function dispatchApi(
 }
 
 /**
- * The 429 of an injected `spam_block` fault (API-NOTES.md §10). The code is a guess (8, as for rate
- * limits: both are 429s); clients are expected to tell the two apart by the message. The rate-limit
- * headers show the app's org_write window as it is: a spam block is not a spent quota.
+ * The 429 of an injected `spam_block` fault (Pinterest's anti-spam block on rapid Pin creation). The
+ * code is a guess (8, as for rate limits: both are 429s); clients are expected to tell the two apart by
+ * the message. The rate-limit headers show the app's org_write window as it is: a spam block is not a
+ * spent quota.
  */
 export function injectedSpamBlock(service: EmulatorService, environment: PinterestEnvironment, nowMs: number): Reply {
   const { app } = service.store.state;

@@ -11,7 +11,8 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * The client id when the header carries this app's exact credentials. Nothing is trimmed: a
- * base64-encoded trailing newline (the usual integration mistake, API-NOTES.md §3.5) fails here too.
+ * base64-encoded trailing newline (the usual integration mistake; Pinterest answers 401 code 2) fails
+ * here too.
  */
 export function authenticateClient(app: EmulatorApp, header: string | undefined): string | undefined {
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header ?? '');

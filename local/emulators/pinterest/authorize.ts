@@ -7,10 +7,10 @@ import { issueCode, randomAlphanumeric } from './tokens';
 import type { WwwRoute } from './www';
 
 /**
- * The authorize page, `GET https://www.pinterest.com/oauth/` (API-NOTES.md §2), and the consent
- * form's target. Until client_id and redirect_uri are known to be registered, problems are shown as
- * a page, never redirected: redirecting to an unverified URI would be an open redirect. After that,
- * errors go back to the app RFC 6749 style (`error`, plus `state` when one was sent).
+ * The authorize page, `GET https://www.pinterest.com/oauth/` (one for both environments), and the
+ * consent form's target. Until client_id and redirect_uri are known to be registered, problems are
+ * shown as a page, never redirected: redirecting to an unverified URI would be an open redirect. After
+ * that, errors go back to the app RFC 6749 style (`error`, plus `state` when one was sent).
  */
 
 interface AuthorizeRequest {

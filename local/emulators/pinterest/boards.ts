@@ -6,12 +6,12 @@ import { BOARD_PRIVACIES, charLength, newId, takeSeq, type BoardPrivacy, type Bo
 import { boardBody, boardFromPath, boardKey, boardStats, canSeeBoard, sectionBody, sectionKey } from './views';
 
 /**
- * Boards and sections (API-NOTES.md §6; spec `Board`, `BoardCreate`, `BoardSection`): list the
+ * Boards and sections (spec `Board`, `BoardCreate`, `BoardSection`): list the
  * caller's boards, create one, list a board's sections. Everything is read from and written to the
  * world of the host the request reached.
  */
 
-/** Missing scope: API-NOTES.md §11's generic 403 (the spec gives no example for these operations). */
+/** Missing scope: Pinterest's generic 403 code 29 (the spec gives no example for these operations). */
 export const NOT_PERMITTED = { code: 29, message: MESSAGES.notPermitted };
 
 const PRIVACY_FILTERS: readonly string[] = ['ALL', 'PUBLIC', 'PROTECTED', 'SECRET', 'PUBLIC_AND_SECRET'];

@@ -1,9 +1,9 @@
 import type { EmulatorApp, EmulatorUser } from './types';
 
 /**
- * Pinterest facts the emulator reproduces (API-NOTES.md §2–§5, §10–§11). Deliberately not imported
- * from the product's `shared/domain/pinterest.ts`: the emulator stands in for the real service, so a
- * mistake in the product's copy must not be mirrored here.
+ * Pinterest facts the emulator reproduces (OAuth, scopes, token lifetimes, rate limits, error
+ * messages). Deliberately not imported from the product's `shared/domain/pinterest.ts`: the emulator
+ * stands in for the real service, so a mistake in the product's copy must not be mirrored here.
  */
 
 /** Every scope in the OpenAPI description, with its consent-page wording from the spec. */

@@ -116,8 +116,11 @@ export class Controls implements EmulatorControls {
 
   readonly requests = (): LoggedRequest[] => this.service.log.all();
 
+  /** Back to a fresh world: the first user consents again (undoing `setConsentingUser`). */
   readonly reset = (): void => {
     this.service.store.resetData();
+    const first = this.state.users[0];
+    if (first !== undefined) this.state.consentingUserId = first.id;
     this.clearFaults();
     this.service.log.clear();
     this.service.limiter.clear();

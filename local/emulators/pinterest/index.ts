@@ -6,6 +6,7 @@ import { Controls } from './controls';
 import { FaultRegistry } from './faults';
 import { initialState } from './initial-state';
 import { RateLimiter } from './rate-limit';
+import { tagPortError } from '../../listen';
 import { HostListener } from './host-listener';
 import { hostRequestListener } from './server';
 import { RequestLog, type ConnectionControl, type EmulatorService } from './service';
@@ -15,12 +16,12 @@ import type { HostName, PinterestEmulator, PinterestEmulatorOptions, PinterestEm
 import { dispatchWww, type WwwRoute } from './www';
 
 /**
- * A Pinterest API v5 emulator (authorize page, token endpoint, `GET /v5/user_account`, boards,
- * sections and Pins) so the product runs and is tested offline against the behaviour documented in
- * /work/shared/pinterest/API-NOTES.md. Three servers share one state, one per real host:
- * www.pinterest.com (authorize page and the `/_emulator/*` test controls), api-sandbox.pinterest.com
- * and api.pinterest.com. Sandbox and production are separate worlds: a token works only on the
- * host that issued it. Everything binds 127.0.0.1 unless told otherwise.
+ * A Pinterest API v5 emulator (authorize page, token endpoint, `GET /v5/user_account`, boards, sections
+ * and Pins) so the product runs and is tested offline against the behaviour Pinterest's API
+ * documentation describes (what it does: docs/pinterest-emulator.md). Three servers share one state,
+ * one per real host: www.pinterest.com (authorize page and the `/_emulator/*` test controls),
+ * api-sandbox.pinterest.com and api.pinterest.com. Sandbox and production are separate worlds: a token
+ * works only on the host that issued it. Everything binds 127.0.0.1 unless told otherwise.
  */
 
 export type {
@@ -60,7 +61,7 @@ interface Hosts {
 async function openHosts(service: EmulatorService, wwwRoutes: readonly WwwRoute[], bind: string, ports: PinterestEmulatorOptions['ports']): Promise<Hosts> {
   const all: HostListener[] = [];
   const open = async (host: HostName, dispatch: Dispatch, port: number | undefined): Promise<HostListener> => {
-    const listener = await HostListener.open(hostRequestListener(service, host, dispatch), bind, port ?? 0);
+    const listener = await tagPortError(`pinterest.${host}`, HostListener.open(hostRequestListener(service, host, dispatch), bind, port ?? 0));
     all.push(listener);
     return listener;
   };

@@ -1,7 +1,7 @@
 import { apiError, json, type Reply } from './http';
 
 /**
- * Bookmark paging (API-NOTES.md §6; spec `Paginated`): `page_size` 1–250, default 25, and an opaque
+ * Bookmark paging (spec `Paginated`): `page_size` 1–250, default 25, and an opaque
  * `bookmark` that is null on the last page. A bookmark is a keyset cursor (the list's name and the
  * sort key of the last item sent), so Pins created while a client pages do not shift later pages.
  * It is standard base64 behind two marker bytes and padded so that every bookmark contains `+`, `/`

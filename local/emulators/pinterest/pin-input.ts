@@ -3,10 +3,11 @@ import { charLength } from './records';
 import type { PinterestEnvironment } from './types';
 
 /**
- * The `POST /v5/pins` body checked against the spec's `PinCreate` and `PinMediaSource*` (API-NOTES.md
- * §7). Messages imitate the JSON-schema style Pinterest answers with, e.g.
- * `'abc' does not match '^\\d+$' - 'board_id'`, always naming the field. The spec requires no field,
- * but a Pin cannot be created without a board and an image, so `board_id` and `media_source` are.
+ * The `POST /v5/pins` body checked against the spec's `PinCreate` and `PinMediaSource*` (title ≤ 100,
+ * description ≤ 800, link ≤ 2048, alt text ≤ 500 characters). Messages imitate the JSON-schema style
+ * Pinterest answers with, e.g. `'abc' does not match '^\\d+$' - 'board_id'`, always naming the field.
+ * The spec requires no field, but a Pin cannot be created without a board and an image, so `board_id`
+ * and `media_source` are.
  */
 
 export type MediaInput = { kind: 'image_url'; url: string; isStandard: boolean } | { kind: 'image_base64'; data: string; isStandard: boolean };

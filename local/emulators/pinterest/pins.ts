@@ -11,7 +11,7 @@ import type { World } from './state';
 import { badId, boardFromPath, boardNotFound, canSeePin, MESSAGES_CONTENT, pinBody, pinKey, visibleBoard } from './views';
 
 /**
- * Pins (API-NOTES.md §7–§9; spec `PinCreate`, `Pin`): create an image Pin, read one, list a board's
+ * Pins (spec `PinCreate`, `Pin`): create an image Pin, read one, list a board's
  * or a section's Pins newest first. Trial apps may not create Pins on the production host.
  */
 
@@ -76,7 +76,7 @@ export const createPinRoute: UserRoute = {
   scopes: ['boards:read', 'boards:write', 'pins:read', 'pins:write'],
   forbidden: NOT_PERMITTED,
   handle(service, req, caller) {
-    // Checked before the body: it is about the app and the host, whatever the Pin (API-NOTES.md §9).
+    // Checked before the body: a Trial app gets 403 code 29 on the production host, whatever the Pin.
     if (caller.environment === 'production' && service.store.state.app.tier === 'trial') {
       return apiError(403, 29, MESSAGES.trialPinsInProduction);
     }

@@ -1,8 +1,8 @@
 import type { AccessTier, PinterestEnvironment } from './types';
 
 /**
- * Fixed-window request counters per rate-limit category (API-NOTES.md §10): Trial counts per app per
- * day, Standard per user per app per minute. Pinterest's universal Standard limit (100/s) is not
+ * Fixed-window request counters per rate-limit category (`org_read`, `org_write`): Trial counts per app
+ * per day, Standard per user per app per minute. Pinterest's universal Standard limit (100/s) is not
  * modelled. Counters live in memory only; a restart starts fresh windows.
  */
 

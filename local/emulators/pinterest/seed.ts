@@ -6,10 +6,11 @@ import type { PinterestEnvironment } from './types';
 
 /**
  * What a world holds when it is first created. Production: the default user's ~600 boards (more than
- * two pages at the maximum page_size of 250), a few with sections and Pins, some SECRET/PROTECTED
- * ones, and group boards both ways. The sandbox starts empty, as a new sandbox account does
- * (API-NOTES.md §9). Everything is a pure function of the constants below (a fixed pseudo-random
- * sequence, fixed dates), so every start and every reset yields the same ids, names and times.
+ * two pages at the maximum page_size of 250), a few with sections and Pins, some SECRET/PROTECTED ones,
+ * and group boards both ways. The sandbox starts empty, as a new sandbox account does (sandbox entities
+ * are separate from production ones). Everything is a pure function of the constants below (a fixed
+ * pseudo-random sequence, fixed dates), so every start and every reset yields the same ids, names and
+ * times.
  */
 
 const DEFAULT_USER = '1000000000000000001';

@@ -14,7 +14,7 @@ import { boardNotFound } from './views';
 /**
  * The request pipeline of every host (all three share the service): log the request, apply injected
  * faults, purge expired records, dispatch, persist (unless the answer is read-only), answer. API
- * hosts add an `x-pinterest-rid` to every answer, as Pinterest does (API-NOTES.md §1). The sockets
+ * hosts add an `x-pinterest-rid` request id to every answer, as Pinterest does. The sockets
  * themselves are in ./host-listener.ts.
  */
 

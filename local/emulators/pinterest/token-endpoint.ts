@@ -5,7 +5,7 @@ import type { EmulatorService } from './service';
 import { grantTokens, redeemCode, refreshTokens, type TokenSet } from './tokens';
 
 /**
- * `POST /v5/oauth/token` (API-NOTES.md §3; spec `OauthAccessTokenRequest*` / `...Response*`).
+ * `POST /v5/oauth/token` (spec `OauthAccessTokenRequest*` / `...Response*`).
  * The environment is the host the request reached: a code exchanged on the sandbox host yields
  * sandbox tokens. Client authentication (HTTP Basic) has already been checked by the API dispatcher.
  */

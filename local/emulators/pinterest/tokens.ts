@@ -5,7 +5,7 @@ import type { PinterestEnvironment } from './types';
 
 /**
  * Codes, grants and tokens: the rules of Pinterest's authorization-code flow with continuous refresh
- * (API-NOTES.md §2–§3). Handlers call these; nothing here knows about HTTP.
+ * (each refresh returns a new refresh token). Handlers call these; nothing here knows about HTTP.
  */
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -84,7 +84,8 @@ function mint(store: EmulatorStore, world: World, kind: 'access' | 'refresh', ba
 
 /**
  * Records the user's consent in that environment and issues tokens carrying every scope the user has
- * granted the app there so far (Pinterest's `scope` includes earlier grants, API-NOTES.md §3.3).
+ * granted the app there so far (Pinterest's returned `scope` includes earlier grants, not only the
+ * ones just requested).
  */
 export function grantTokens(
   store: EmulatorStore,

@@ -4,7 +4,7 @@ import { json } from './http';
 import type { World } from './state';
 import type { EmulatorUser } from './types';
 
-/** `GET /v5/user_account` (API-NOTES.md §5; spec schema `Account`): the token's own account. */
+/** `GET /v5/user_account` (spec schema `Account`): the token's own account. */
 
 /** Counts come from the token's environment: boards the user owns, Pins the user created. */
 export function accountBody(user: EmulatorUser, world: World): Record<string, unknown> {

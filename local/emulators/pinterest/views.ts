@@ -7,10 +7,10 @@ import type { EmulatorService } from './service';
 import type { EmulatorStore, World } from './state';
 
 /**
- * Who may see what, and the API's view of stored records (spec `Board`, `BoardSection`, `Pin`).
- * A user sees the boards they own or collaborate on (group boards); SECRET boards only with
- * `boards:read_secret` (API-NOTES.md §4, gotcha 7). Everywhere else a board the caller may not see
- * is answered exactly like one that does not exist, so ids of other people's boards leak nothing.
+ * Who may see what, and the API's view of stored records (spec `Board`, `BoardSection`, `Pin`). A user
+ * sees the boards they own or collaborate on (group boards); SECRET boards only with
+ * `boards:read_secret`, as at Pinterest. Everywhere else a board the caller may not see is answered
+ * exactly like one that does not exist, so ids of other people's boards leak nothing.
  */
 
 export const MESSAGES_CONTENT = {

@@ -8,8 +8,10 @@ import { accountSchema, errorBodySchema, tokenResponseSchema, type PinterestAcco
  * The one piece of code every Pinterest call goes through (API v5): per-environment base URL, bearer
  * or HTTP Basic auth, a timeout on every call, zod-parsed answers, typed errors carrying Pinterest's
  * code, message, HTTP status and request id, and rate-limit headers surfaced to the caller.
- * Retry rules (DESIGN.md "Pin workflow"): nothing is retried here except once, in `withToken`, after
- * a 401 code 2 and a token refresh; a 429 goes back to the caller.
+ * Retry rules (Pinterest has no idempotency key, so a repeated `POST /v5/pins` could create a second
+ * Pin): nothing is retried here except once, in `withToken`, after a 401 code 2 and a token refresh
+ * (the call was rejected before processing); a 429 goes back to the caller. See
+ * docs/pinterest-emulator.md, "The Pinterest client".
  * https://developers.pinterest.com/docs/api/v5/
  */
 
@@ -171,7 +173,7 @@ export class PinterestClient {
     }
   }
 
-  /** Exchanges an authorization code at the environment's token endpoint (API-NOTES.md §3). */
+  /** Exchanges an authorization code at the environment's token endpoint (HTTP Basic, form body). */
   async exchangeCode(
     environment: PinterestEnvironment,
     app: AppCredentials,

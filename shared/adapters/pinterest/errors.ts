@@ -1,6 +1,6 @@
 import type { PinterestEnvironment } from '../../domain/pinterest';
 
-/** Rate-limit facts from `x-ratelimit-*` headers (API-NOTES.md §10). */
+/** Rate-limit facts from Pinterest's `x-ratelimit-limit`, `-remaining` and `-reset` headers. */
 export interface RateLimit {
   limit?: number;
   remaining?: number;

@@ -3,9 +3,9 @@ import type { PinterestEnvironment } from '../../domain/pinterest';
 import type { PinterestClient, PinterestResult } from './client';
 
 /**
- * Boards, sections and Pins (API-NOTES.md §6–§8) on top of the client core. Every list is one page;
- * callers loop over `bookmark` (null/absent on the last page). Pin creation uses a fresh connection
- * and is never retried here.
+ * Boards, sections and Pins (`/v5/boards`, `/v5/boards/{id}/sections`, `/v5/pins`) on top of the client
+ * core. Every list is one page; callers loop over `bookmark` (null/absent on the last page). Pin
+ * creation uses a fresh connection and is never retried here.
  */
 
 const nullableString = z.string().nullable().optional();

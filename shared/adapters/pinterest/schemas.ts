@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 export const errorBodySchema = z.object({ code: z.number().int(), message: z.string() }).loose();
 
-/** `POST /v5/oauth/token` answer (API-NOTES.md §3.3). `refresh_token` may be absent on a refresh. */
+/** `POST /v5/oauth/token` answer (`scope` space-separated). `refresh_token` may be absent on a refresh. */
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string(),
@@ -17,7 +17,7 @@ export const tokenResponseSchema = z.object({
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
-/** `GET /v5/user_account` (API-NOTES.md §5). */
+/** `GET /v5/user_account`: the token's own account (spec schema `Account`; it has no e-mail field). */
 export const accountSchema = z
   .object({
     // The spec marks nothing required; without these the account cannot be confirmed at all.

@@ -60,7 +60,7 @@ describe('PinterestClient core', () => {
     const result = await client.exchangeCode('sandbox', app, { code: 'c o/de', redirectUri: 'https://x.test/cb?a=1' });
     expect(result.data.refresh_token).toBe('pinry');
     expect(sent[0]?.url).toBe('https://sandbox.test/v5/oauth/token');
-    // 123:456 → MTIzOjQ1Ng== (API-NOTES.md §3.1), no trailing newline.
+    // base64('123:456') is MTIzOjQ1Ng==: client id and secret, with no trailing newline encoded.
     expect(sent[0]?.request.headers.authorization).toBe('Basic MTIzOjQ1Ng==');
     expect(sent[0]?.request.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(new URLSearchParams(sent[0]?.request.body)).toEqual(
