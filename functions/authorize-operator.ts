@@ -1,7 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { credentialMatches, operatorCredentialRecord } from '../shared/domain/operator-credential';
+import { lambdaContext, rememberPresentedCredential } from '../shared/observability/lambda-context';
 import { logger } from '../shared/observability/logger';
 import { names, secretStore, securityLog } from '../shared/wiring';
 
@@ -48,5 +48,6 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Res
 }
 
 export const handler = middy<APIGatewayRequestAuthorizerEventV2, Result>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(rememberPresentedCredential())
+  .use(lambdaContext())
   .handler(authorize);

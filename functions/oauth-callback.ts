@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clearedNonceCookie, nonceFromCookies } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
-import { securityLog } from '../shared/wiring';
+import { clientLimiter, securityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
@@ -42,7 +42,7 @@ function render(outcome: CallbackOutcome): HttpResult {
 const invalidReason = {
   missing_state: 'The request from Pinterest carried no state.',
   unknown_state: 'This sign-in link is unknown, was already used, or has expired.',
-  wrong_browser: 'This sign-in was started in another browser (or its cookie is missing).',
+  wrong_browser: 'This sign-in was started in another browser (or its cookie is missing). Open the connect link exactly as it was given, in the browser you finish in: on another host name (localhost instead of 127.0.0.1) the cookie is not sent back.',
   missing_code: 'Pinterest sent no authorization code.',
 } as const;
 
@@ -52,4 +52,4 @@ export const handler = httpHandler(async (event) => {
   const q = queryParams(event, query);
   const outcome = await completeCallback(connectDeps(), { query: q, nonce: nonceFromCookies(event.cookies), request: requestFacts(event) });
   return render(outcome);
-}, { securityLog, answers: 'page' });
+}, { securityLog, answers: 'page', clientLimiter });

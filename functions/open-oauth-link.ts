@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { nonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
-import { securityLog } from '../shared/wiring';
+import { clientLimiter, securityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
@@ -29,4 +29,4 @@ export const handler = httpHandler(async (event) => {
     if (!(error instanceof InvalidStartLinkError)) throw error;
     return page(400, 'This connect link cannot be used', [error.message]);
   }
-}, { securityLog, answers: 'page' });
+}, { securityLog, answers: 'page', clientLimiter });

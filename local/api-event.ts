@@ -30,12 +30,21 @@ function apiGatewayTime(date: Date): string {
   )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
+/**
+ * A map with no prototype: keys taken from the request (`__proto__`, `constructor`, `toString`) are
+ * plain own keys in it, as in the event Lambda parses from JSON, and cannot reach Object.prototype.
+ */
+function dictionary(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 /** Repeated query keys are joined with commas, as API Gateway does. */
 function parseQuery(raw: string): Record<string, string> | undefined {
   if (raw === '') return undefined;
-  const out: Record<string, string> = {};
+  const out = dictionary();
   for (const [key, value] of new URLSearchParams(raw)) {
-    out[key] = out[key] === undefined ? value : `${out[key]},${value}`;
+    const seen = out[key];
+    out[key] = seen === undefined ? value : `${seen},${value}`;
   }
   return out;
 }
@@ -45,7 +54,7 @@ export function buildHttpApiEvent(input: HttpRequestInput): APIGatewayProxyEvent
   const queryAt = input.url.indexOf('?');
   const rawPath = queryAt === -1 ? input.url : input.url.slice(0, queryAt);
   const rawQueryString = queryAt === -1 ? '' : input.url.slice(queryAt + 1);
-  const headers: Record<string, string> = {};
+  const headers = dictionary();
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(input.headers ?? {})) {
     if (value === undefined) continue;
@@ -55,7 +64,8 @@ export function buildHttpApiEvent(input: HttpRequestInput): APIGatewayProxyEvent
       cookies = [...(cookies ?? []), ...values.flatMap((v) => v.split(/;\s*/)).filter((c) => c !== '')];
       continue;
     }
-    headers[key] = headers[key] === undefined ? values.join(',') : `${headers[key]},${values.join(',')}`;
+    const seen = headers[key];
+    headers[key] = seen === undefined ? values.join(',') : `${seen},${values.join(',')}`;
   }
   const method = input.method.toUpperCase();
   const bodyBuffer = input.body === undefined ? undefined : Buffer.from(input.body);
@@ -93,7 +103,7 @@ export function buildHttpApiEvent(input: HttpRequestInput): APIGatewayProxyEvent
   const queryStringParameters = parseQuery(rawQueryString);
   if (queryStringParameters !== undefined) event.queryStringParameters = queryStringParameters;
   if (input.pathParameters !== undefined && Object.keys(input.pathParameters).length > 0) {
-    event.pathParameters = input.pathParameters;
+    event.pathParameters = Object.assign(dictionary(), input.pathParameters);
   }
   if (bodyBuffer !== undefined && bodyBuffer.length > 0) {
     event.body = isText ? bodyBuffer.toString('utf8') : bodyBuffer.toString('base64');

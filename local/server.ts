@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { matchRoute, schedules } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
 import { AuthorizerGate } from './authorizer-gate';
 import { Background } from './background';
+import { createGuardedServer, originOf } from './guard';
 import { readBody } from './http-body';
 import { invoke } from './lambda-runtime';
 import { closeServer, listen } from './listen';
@@ -14,7 +15,8 @@ import { closeServer, listen } from './listen';
  * writes its result back. Answers that API Gateway itself gives (unknown route, missing or refused
  * credential, oversized body, a crashed or timed-out function) are copied byte for byte. It also runs
  * asynchronous invocations and schedules (./background.ts); `POST /__local/schedules/{name}` on the
- * loopback address triggers a schedule now (`npm run schedule -- <name>`).
+ * loopback address triggers a schedule now (`npm run schedule -- <name>`). Requests must name it by a
+ * loopback Host and carry no Origin but its own or PUBLIC_BASE_URL's (./guard.ts).
  */
 
 /** API Gateway's own payload limit for HTTP APIs. */
@@ -78,7 +80,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, runtime: Runtim
   const event = buildHttpApiEvent({
     method: req.method ?? 'GET',
     url,
-    headers: req.headers,
+    // Every value of a repeated header (Node's req.headers keeps only the first Authorization, say):
+    // API Gateway joins them with commas.
+    headers: req.headersDistinct,
     body,
     sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
     routeKey: `${match.route.method} ${match.route.path}`,
@@ -127,7 +131,12 @@ export interface LocalServer {
 export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<LocalServer> {
   const background = new Background({ invoke, schedules, log: (line) => { console.error(line); } });
   const runtime: Runtime = { gate: new AuthorizerGate(), background };
-  const server = createServer((req, res) => {
+  // Pages served under PUBLIC_BASE_URL (a tunnel or proxy in front of this server) may post to it.
+  const extraOrigins = (): string[] => {
+    const origin = originOf(process.env.PUBLIC_BASE_URL);
+    return origin === undefined ? [] : [origin];
+  };
+  const server = createGuardedServer((req, res) => {
     const startedAt = Date.now();
     res.once('finish', () => {
       if (answeredByGateway.has(res)) logGatewayAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', res.statusCode, Date.now() - startedAt);
@@ -137,6 +146,11 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<Loca
       if (!res.headersSent) gatewayAnswer(res, 500, 'Internal Server Error');
       else res.destroy();
     });
+  }, {
+    extraOrigins,
+    onRefused: (req) => {
+      logGatewayAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', 403, 0);
+    },
   });
   const boundPort = await listen(server, port, host);
   background.startSchedules();

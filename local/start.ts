@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   } else if (stack.seed.operatorCredentialSource === 'given') {
     lines.push('Operator credential: from LOCAL_OPERATOR_CREDENTIAL');
   } else {
-    lines.push('Operator credential: unchanged since it was first printed (npm run operator-credential -- --local makes a new one)');
+    lines.push('Operator credential: unchanged, the one stored earlier (npm run operator-credential -- --local makes a new one)');
   }
   // One write, so the block arrives whole and last.
   process.stdout.write(`${lines.join('\n')}\n`);

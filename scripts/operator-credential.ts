@@ -14,6 +14,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { systemClock } from '../shared/domain/ports';
+import { operatorAuthorizer } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
 import { localStackUnreachable } from './local-stack';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   else await store.put(name, record);
   console.log(`Stored the hash in ${name}.`);
   if (values.credential === undefined) console.log(`Operator credential (shown once):\n  ${credential}`);
+  console.log(`The previous credential keeps working for up to ${String(operatorAuthorizer.cacheTtlSeconds)} s (the authorizer's cache).`);
 }
 
 main().catch((error: unknown) => {

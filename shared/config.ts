@@ -10,14 +10,33 @@ import { ConfigError } from './domain/errors';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** 127.0.0.0/8, localhost and ::1: addresses that never leave the machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * A Pinterest URL carries the client secret and tokens, and the public base URL the OAuth code and
+ * the browser's Secure cookie, so both must be https. Plain http is accepted only for a loopback
+ * address, which is what the local stack uses: a deployment cannot be talked into sending them in
+ * clear, and no flag can switch the rule off.
+ */
+const secureUrl = (what: string) =>
+  httpUrl.refine((value) => {
+    if (!URL.canParse(value)) return true; // the URL check above has already said what is wrong
+    const url = new URL(value);
+    return url.protocol === 'https:' || isLoopback(url.hostname);
+  }, `must be an https URL (plain http is accepted only for a loopback address such as ${what})`);
+const pinterestUrl = secureUrl('the local emulator');
 const email = z.email();
 
 export const settingsSchema = z.object({
   /** Base of every link we hand out, including the OAuth redirect URI. */
-  PUBLIC_BASE_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')),
-  PINTEREST_AUTHORIZE_URL: httpUrl.default('https://www.pinterest.com/oauth/'),
-  PINTEREST_API_BASE_SANDBOX: httpUrl.default('https://api-sandbox.pinterest.com/v5'),
-  PINTEREST_API_BASE_PRODUCTION: httpUrl.default('https://api.pinterest.com/v5'),
+  PUBLIC_BASE_URL: secureUrl('the local stack').transform((u) => u.replace(/\/+$/, '')),
+  PINTEREST_AUTHORIZE_URL: pinterestUrl.default('https://www.pinterest.com/oauth/'),
+  PINTEREST_API_BASE_SANDBOX: pinterestUrl.default('https://api-sandbox.pinterest.com/v5'),
+  PINTEREST_API_BASE_PRODUCTION: pinterestUrl.default('https://api.pinterest.com/v5'),
   PINTEREST_ACCESS_TIER: z.enum(['trial', 'standard']).default('trial'),
   /** When set, OAuth refuses any other Pinterest account (numeric user id). */
   PINTEREST_EXPECTED_ACCOUNT_ID: z

@@ -112,24 +112,63 @@ export const functionSpecs = {
 
 export type FunctionId = keyof typeof functionSpecs;
 
+/** An API Gateway throttle: steady requests per second and the burst above it. */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * Route-level throttles (API Gateway keeps one bucket per route), so a flood of public requests
+ * cannot use up what the operator's routes need. Public routes get less than operator routes; the
+ * public routes that write (the OAuth link and callback) the least. The stage default covers any
+ * route without its own setting.
+ */
+export const throttles = {
+  operator: { rateLimit: 10, burstLimit: 20 },
+  publicRead: { rateLimit: 5, burstLimit: 10 },
+  publicWrite: { rateLimit: 2, burstLimit: 5 },
+} as const satisfies Record<string, Throttle>;
+export const stageThrottle: Throttle = throttles.publicRead;
+
+/**
+ * A per-client limit on a public route that writes: at most `max` requests per client address in
+ * each fixed window. Counted in the state table under a keyed hash of API Gateway's
+ * `requestContext.http.sourceIp` (never X-Forwarded-For, which a client can set), kept only until
+ * the window ends.
+ */
+export interface ClientLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+const signInLimit: ClientLimit = { max: 10, windowSeconds: 600 };
+
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway path syntax: `/pins/{id}`. */
   path: string;
   fn: FunctionId;
   access: Access;
+  throttle: keyof typeof throttles;
+  clientLimit?: ClientLimit;
 }
 
 export const routes: readonly RouteSpec[] = [
-  { method: 'GET', path: '/health', fn: 'getHealth', access: 'public' },
-  { method: 'GET', path: '/privacy', fn: 'getPrivacy', access: 'public' },
-  { method: 'GET', path: '/audit', fn: 'getAudit', access: 'operator' },
-  { method: 'POST', path: '/oauth/start', fn: 'createOAuthLink', access: 'operator' },
-  { method: 'GET', path: '/oauth/start', fn: 'openOAuthLink', access: 'public' },
-  { method: 'GET', path: '/oauth/callback', fn: 'oauthCallback', access: 'public' },
-  { method: 'GET', path: '/account', fn: 'getAccount', access: 'operator' },
-  { method: 'POST', path: '/account/confirm', fn: 'confirmAccount', access: 'operator' },
+  { method: 'GET', path: '/health', fn: 'getHealth', access: 'public', throttle: 'publicRead' },
+  { method: 'GET', path: '/privacy', fn: 'getPrivacy', access: 'public', throttle: 'publicRead' },
+  { method: 'GET', path: '/audit', fn: 'getAudit', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/oauth/start', fn: 'createOAuthLink', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/oauth/start', fn: 'openOAuthLink', access: 'public', throttle: 'publicWrite', clientLimit: signInLimit },
+  { method: 'GET', path: '/oauth/callback', fn: 'oauthCallback', access: 'public', throttle: 'publicWrite', clientLimit: signInLimit },
+  { method: 'GET', path: '/account', fn: 'getAccount', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/account/confirm', fn: 'confirmAccount', access: 'operator', throttle: 'operator' },
 ];
+
+/** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */
+export function clientLimitFor(routeKey: string): ClientLimit | undefined {
+  return routes.find((route) => `${route.method} ${route.path}` === routeKey)?.clientLimit;
+}
 
 /**
  * The authorizer on every operator route, with API Gateway's semantics copied by the local server:

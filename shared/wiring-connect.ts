@@ -10,11 +10,9 @@ import { requireBinding } from './config';
 import { NotConfiguredError } from './domain/errors';
 import { logger } from './observability/logger';
 import type { ConnectDeps } from './use-cases/ports';
-import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore } from './wiring';
+import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable } from './wiring';
 
 /** The Pinterest connection pieces of the composition root (see ./wiring.ts). */
-
-export const stateTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('STATE_TABLE'), clock));
 
 export const workflowTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('WORKFLOW_TABLE'), clock));
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dynamoDocumentClient } from './adapters/aws/dynamo';
 import { secretsManagerClient } from './adapters/aws/secrets';
+import { ClientLimiter } from './adapters/dynamo/client-limiter';
 import { SecurityLog } from './adapters/dynamo/security-log';
 import { DynamoTable } from './adapters/dynamo/table';
 import { SecretStore } from './adapters/secret-store';
@@ -50,6 +51,11 @@ export const hashingKey = lazy(() => {
     return key;
   };
 });
+
+export const stateTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('STATE_TABLE'), clock));
+
+/** Per-client counters for the public routes that write (route table, `clientLimit`). */
+export const clientLimiter = lazy(() => new ClientLimiter(stateTable(), clock, hashingKey(), appSettings().RETENTION_RATE_LIMIT_HOURS * 3600));
 
 export const auditTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('AUDIT_TABLE'), clock));
 

@@ -5,7 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { operatorAuthorizer, routes, type FunctionId } from '../../shared/routes';
+import { operatorAuthorizer, routes, stageThrottle, throttles, type FunctionId } from '../../shared/routes';
 import type { PublisherFunction } from './publisher-function';
 
 export interface ApiProps {
@@ -45,11 +45,11 @@ export class Api extends Construct {
       description: 'MiraDigitalZen Publisher API',
       createDefaultStage: false,
     });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 20, burstLimit: 40 },
+      throttle: stageThrottle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(accessLogFormat),
@@ -76,6 +76,7 @@ export class Api extends Construct {
         integration,
         ...(route.access === 'operator' ? { authorizer } : {}),
       });
+      if (created) stage.node.addDependency(created);
       if (route.access === 'public' && created) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -85,5 +86,15 @@ export class Api extends Construct {
         });
       }
     }
+    // One bucket per route (route table, `throttle`): a flood of public requests cannot use up the
+    // operator's. The stage must be created after the routes its settings name.
+    const cfnStage = stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      routes.map((route) => [
+        `${route.method} ${route.path}`,
+        // A map property: CloudFormation's own key casing, which CDK passes through as written.
+        { ThrottlingRateLimit: throttles[route.throttle].rateLimit, ThrottlingBurstLimit: throttles[route.throttle].burstLimit },
+      ]),
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,13 +5,15 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
+import { createGuardedServer, guardServer } from '../guard';
 import { assertPortFree, closeServer, listen, tagPortError } from '../listen';
 import { startSecretsManagerEmulator } from './secrets-manager';
 
 /**
  * Starts the AWS emulators the product reaches through the real SDK clients: DynamoDB (dynalite on
  * LevelDB), S3 (s3rver), SES (aws-ses-v2-local; its store is memory only) and Secrets Manager (our
- * own, in ./secrets-manager/). All bind 127.0.0.1. With a data folder, DynamoDB, S3 and Secrets
+ * own, in ./secrets-manager/). All bind 127.0.0.1 and answer only requests addressed to 127.0.0.1 or
+ * localhost that no other web origin sent (../guard.ts). With a data folder, DynamoDB, S3 and Secrets
  * Manager keep their data across restarts; without one they live in memory (or a temp folder).
  */
 
@@ -52,19 +53,22 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     const dataDir = options.dataDir;
     if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
 
-    const dynamo = dynalite({
-      ...(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') }),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
+    // dynalite accepts any signature and answers CORS preflights from anywhere: the guard keeps pages out.
+    const dynamo = guardServer(
+      dynalite({
+        ...(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') }),
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+      }),
+    );
     const dynamoPort = await tagPortError('dynamodb', listen(dynamo, ports.dynamodb, host));
     stops.push(() => closeServer(dynamo));
 
     // s3rver's own run() throws a taken port as an uncaught event; serving its handler from a server
     // of ours reports it like every other port.
     const s3Dir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'mdz-s3-')) : join(dataDir, 's3');
-    const s3 = createServer(new S3rver({ address: host, port: ports.s3, silent: true, directory: s3Dir, vhostBuckets: false }).callback());
+    const s3 = createGuardedServer(new S3rver({ address: host, port: ports.s3, silent: true, directory: s3Dir, vhostBuckets: false }).callback());
     stops.push(async () => {
       await closeServer(s3);
       if (dataDir === undefined) rmSync(s3Dir, { recursive: true, force: true });
@@ -73,7 +77,9 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
     // aws-ses-v2-local resolves with a server that is not listening when its port is taken.
     await tagPortError('ses', assertPortFree(ports.ses, host));
-    const ses = await sesLocal({ host, port: ports.ses });
+    // Its Express app listens by itself; the guard goes in front before any request can arrive (the
+    // next connection is handled on a later turn of the event loop than this continuation).
+    const ses = guardServer(await sesLocal({ host, port: ports.ses }));
     stops.push(() => closeServer(ses));
     if (!ses.listening) throw new Error(`SES emulator could not listen on port ${ports.ses}`);
     const sesPort = (ses.address() as AddressInfo).port;

@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type HashPurpose =
   | 'client-address'
+  | 'rate-limit-client'
   | 'oauth-code'
   | 'oauth-state'
   | 'oauth-ticket'

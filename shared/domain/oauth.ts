@@ -8,7 +8,8 @@ import { requestedScopes } from './pinterest';
 export const CALLBACK_PATH = '/oauth/callback';
 export const START_PATH = '/oauth/start';
 /** The browser-binding cookie: scoped to the callback path, HttpOnly, Secure, SameSite=Lax. */
-export const NONCE_COOKIE = 'mdz_oauth_nonce';
+/** `__Secure-`: browsers accept it only with `Secure` from a secure origin, so no page on plain http elsewhere can plant it. */
+export const NONCE_COOKIE = '__Secure-mdz_oauth_nonce';
 /** Start links are single-use and live this long. */
 export const TICKET_SECONDS = 300;
 

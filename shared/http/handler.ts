@@ -1,9 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, RateLimitedError, type ErrorCode } from '../domain/errors';
 import { outcomeForStatus } from '../domain/security-event';
+import type { ClientLimiter } from '../adapters/dynamo/client-limiter';
 import type { SecurityLog } from '../adapters/dynamo/security-log';
+import { clientLimit, rateLimitOf } from './client-limit';
+import { lambdaContext, rememberPresentedCredential } from '../observability/lambda-context';
 import { logger } from '../observability/logger';
 import { page } from './pages';
 import { json, type HttpResult } from './responses';
@@ -91,6 +93,7 @@ const securityLogging = (log: () => SecurityLog): middy.MiddlewareObj<HttpEvent,
     const { event, context, response, error } = request;
     const status = response?.statusCode ?? 500;
     const errorCode = error instanceof AppError ? error.code : error ? 'internal_error' : undefined;
+    const rateLimit = rateLimitOf(request);
     try {
       await log().write({
         kind: 'http_request',
@@ -104,6 +107,7 @@ const securityLogging = (log: () => SecurityLog): middy.MiddlewareObj<HttpEvent,
         clientAddress: event.requestContext.http.sourceIp,
         requestId: event.requestContext.requestId,
         lambdaRequestId: context.awsRequestId,
+        ...(rateLimit === undefined ? {} : { rateLimit: { limited: rateLimit.limited, remaining: rateLimit.remaining } }),
       });
     } catch (writeError) {
       logger.error('security log write failed', { error: writeError });
@@ -121,6 +125,8 @@ export interface HttpHandlerOptions {
   securityLog: (() => SecurityLog) | false;
   /** `page` for routes a browser opens (the OAuth link and callback): errors answer as HTML pages. */
   answers?: 'json' | 'page';
+  /** The per-client counters, for functions serving routes with a `clientLimit` in the route table. */
+  clientLimiter?: () => ClientLimiter;
 }
 
 /**
@@ -130,8 +136,11 @@ export interface HttpHandlerOptions {
 export function httpHandler(fn: HttpHandlerFn, options: HttpHandlerOptions) {
   const log = options.securityLog;
   const stack = middy<HttpEvent, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(rememberPresentedCredential())
+    .use(lambdaContext())
     .use(requestKeys());
   if (log !== false) stack.use(securityLogging(log));
-  return stack.use(securityHeaders()).use(errorHandler(options.answers ?? 'json')).handler(fn);
+  stack.use(securityHeaders()).use(errorHandler(options.answers ?? 'json'));
+  if (options.clientLimiter !== undefined) stack.use(clientLimit(options.clientLimiter));
+  return stack.handler(fn);
 }

@@ -5,11 +5,28 @@ import { AppError, ValidationError, type FieldIssue } from '../domain/errors';
 /** Largest JSON body accepted; images travel base64 (≤ 4 MiB decoded) and need more. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** At most this many issues are listed; the rest are counted ("and N more"). */
+export const MAX_ISSUES = 20;
+const MAX_PATH_CHARS = 120;
+const MAX_MESSAGE_CHARS = 200;
+
+/** Cuts text a caller controls (key names, echoed values) to a bounded length. */
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The field issues of a failed parse, bounded whatever the input: a body with thousands of unknown
+ * keys gets a short answer, not one that repeats every key.
+ */
 function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].join('.'),
-    message: issue.message,
+  const all = error.issues;
+  const listed = all.slice(0, MAX_ISSUES).map((issue) => ({
+    path: bounded([prefix, ...issue.path.map(String)].join('.'), MAX_PATH_CHARS),
+    message: bounded(issue.message, MAX_MESSAGE_CHARS),
   }));
+  if (all.length > MAX_ISSUES) listed.push({ path: prefix, message: `and ${String(all.length - MAX_ISSUES)} more` });
+  return listed;
 }
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {

@@ -31,6 +31,11 @@ const sensitiveKeys = new Set([
   'apikey',
   'xapikey',
   'hashingkey',
+  // Whole header maps and the authorizer's identity source: any header may carry a credential in a
+  // shape no value pattern knows (`Token X`, a bare value, `Bearer:X`).
+  'headers',
+  'multivalueheaders',
+  'identitysource',
 ]);
 
 /** Key endings that mark a value as sensitive (`sessionToken`, `appSecret`, `browserNonce`, ...). */
@@ -72,8 +77,26 @@ export function registerSecretValue(value: string): void {
   if (value.length >= 8) knownSecrets.add(value);
 }
 
+/** Values presented in requests (a credential in any format), remembered only for a while. */
+const transientSecrets: string[] = [];
+const MAX_TRANSIENT_SECRETS = 64;
+
+/**
+ * Teaches the redactor a value a request presented (say, the whole Authorization header, whatever its
+ * format), before anything about the request is logged. Unlike registerSecretValue the set is
+ * bounded: callers choose these values, so the oldest are forgotten first.
+ */
+export function registerTransientSecret(value: string): void {
+  if (value.length < 8 || transientSecrets.includes(value)) return;
+  transientSecrets.push(value);
+  if (transientSecrets.length > MAX_TRANSIENT_SECRETS) transientSecrets.shift();
+}
+
 export function redactString(input: string): string {
   let out = input;
+  for (const secret of transientSecrets) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }

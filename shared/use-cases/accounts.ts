@@ -41,7 +41,25 @@ export async function confirmAccount(
   if (current.status !== 'pending_confirmation') {
     throw new ConflictError(`The ${environment} account is ${current.status}, not waiting for confirmation`, current.status);
   }
-  const confirmed = await deps.accounts.confirm(current, deps.clock.now().toISOString());
+  let confirmed;
+  try {
+    confirmed = await deps.accounts.confirm(current, deps.clock.now().toISOString());
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    throw await lostConfirmation(deps.accounts, environment, accountId);
+  }
   await deps.securityLog.write({ kind: 'account', outcome: 'ok', ...request, detail: { environment, accountId, step: 'confirmed' } });
   return accountView(confirmed);
+}
+
+/** What the loser of two concurrent confirmations (or of a confirm racing a reconnect) is told. */
+async function lostConfirmation(accounts: AccountsPort, environment: PinterestEnvironment, accountId: string): Promise<ConflictError> {
+  const now = await accounts.get(environment);
+  if (now?.accountId === accountId && now.status === 'connected') {
+    return new ConflictError(`The ${environment} account @${now.username} was confirmed by another request at the same moment: it is connected, nothing more to do.`, now.status);
+  }
+  return new ConflictError(
+    `The ${environment} account changed while it was being confirmed${now === undefined ? '' : ` (it is now ${now.status})`}: check it again with GET /account.`,
+    now?.status,
+  );
 }

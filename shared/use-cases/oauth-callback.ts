@@ -1,6 +1,6 @@
 import { statusAfterConnect, type AccountRecord, type ExpectedAccount } from '../domain/account';
 import { ConflictError, NotConfiguredError } from '../domain/errors';
-import { keyedHash, sameHash } from '../domain/keyed-hash';
+import { keyedHash } from '../domain/keyed-hash';
 import { redirectUriFor } from '../domain/oauth';
 import { missingScopes, parseScopes, publishingScopes, type PinterestEnvironment } from '../domain/pinterest';
 import type { NewSecurityEvent, Outcome } from '../domain/security-event';
@@ -25,8 +25,8 @@ const bounded = (text: string | undefined, max = 300) => (text === undefined ? u
 /**
  * GET /oauth/callback, the token-exchange step. Steps:
  * 0. the Pinterest app credentials must be set (else NotConfiguredError, before anything is spent);
- * 1. consume the state in one conditional delete (missing, unknown, expired or used → refused);
- * 2. check the browser's nonce cookie against the state's nonce hash;
+ * 1.–2. consume the state in one conditional delete on the state and the browser's nonce hash:
+ *    missing, unknown, expired or used → refused; another browser → refused, the state left in place;
  * 3. `error=` → record it, never call the token endpoint;
  * 4. exchange the code at the state's environment (same redirect URI, HTTP Basic);
  * 5. read `/v5/user_account` with the in-memory token, and refuse an account other than the
@@ -58,16 +58,19 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
     if (failure instanceof NotConfiguredError) await log('server_error', 'not_configured');
     throw failure;
   }
-  const record = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', state));
-  if (record === undefined) {
+  const nonceHash = input.nonce === undefined || input.nonce === '' ? undefined : keyedHash(key, 'oauth-nonce', input.nonce);
+  const consumed = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', state), nonceHash);
+  if (consumed.kind === 'unknown') {
     await log('client_error', 'unknown_state');
     return { kind: 'invalid_request', reason: 'unknown_state' };
   }
-  const environment = record.environment;
-  if (input.nonce === undefined || !sameHash(keyedHash(key, 'oauth-nonce', input.nonce), record.nonceHash)) {
-    await log('denied', 'wrong_browser', { environment });
+  if (consumed.kind === 'wrong_browser') {
+    // The state stays for the browser that started the sign-in; this one is only logged.
+    await log('denied', 'wrong_browser', { environment: consumed.environment, stateKept: true });
     return { kind: 'invalid_request', reason: 'wrong_browser' };
   }
+  const record = consumed.record;
+  const environment = record.environment;
   if (error !== undefined && error !== '') {
     const description = bounded(input.query.error_description);
     await log('client_error', 'authorization_declined', { environment, error: bounded(error) ?? '', ...(description ? { errorDescription: description } : {}) });

@@ -23,8 +23,15 @@ export interface OAuthStatePort {
   putTicket(ticketHash: string, record: TicketRecord): Promise<void>;
   consumeTicket(ticketHash: string): Promise<TicketRecord | undefined>;
   putState(stateHash: string, record: StateRecord): Promise<void>;
-  consumeState(stateHash: string): Promise<StateRecord | undefined>;
+  /**
+   * Spends the state only for the browser that holds its nonce (one conditional delete on the state
+   * and the nonce hash), so a leaked callback URL opened elsewhere cannot spoil the real sign-in.
+   * `wrong_browser`: the state exists and stays for the right browser; `unknown`: missing, used or expired.
+   */
+  consumeState(stateHash: string, nonceHash: string | undefined): Promise<ConsumedState>;
 }
+
+export type ConsumedState = { kind: 'consumed'; record: StateRecord } | { kind: 'wrong_browser'; environment: PinterestEnvironment } | { kind: 'unknown' };
 
 export interface AccountsPort {
   get(env: PinterestEnvironment): Promise<AccountRecord | undefined>;

@@ -13,7 +13,7 @@ import { useLocalStack } from '../support/local-process';
 const credential = 'e2e-browser-connect-credential-0123456789';
 const accountId = '1000000000000000001';
 const artifacts = join(__dirname, '../../test-artifacts/browser');
-const NONCE_COOKIE = 'mdz_oauth_nonce';
+const NONCE_COOKIE = '__Secure-mdz_oauth_nonce';
 
 describe('end to end: connecting Pinterest in a real browser through the local stack', () => {
   const stack = useLocalStack('mdz-browser-', { LOCAL_OPERATOR_CREDENTIAL: credential });

@@ -62,7 +62,7 @@ describe('connect Pinterest: start link and authorize redirect', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.cookies).toHaveLength(1);
-    expect(res.cookies[0]).toMatch(/^mdz_oauth_nonce=[A-Za-z0-9_-]{43}; Path=\/oauth\/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/);
+    expect(res.cookies[0]).toMatch(/^__Secure-mdz_oauth_nonce=[A-Za-z0-9_-]{43}; Path=\/oauth\/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/);
     const url = new URL(location);
     expect(`${url.origin}${url.pathname}`).toBe(flow.emulator.urls.authorize);
     expect(url.searchParams.get('client_id')).toBe(flow.emulator.app.clientId);
@@ -189,8 +189,8 @@ describe('connect Pinterest: callback', () => {
 
   it.each([
     ['a missing cookie', undefined],
-    ['another browser\'s cookie', 'mdz_oauth_nonce=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
-    ['two nonce cookies', 'mdz_oauth_nonce=a; mdz_oauth_nonce=b'],
+    ['another browser\'s cookie', '__Secure-mdz_oauth_nonce=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+    ['two nonce cookies', '__Secure-mdz_oauth_nonce=a; __Secure-mdz_oauth_nonce=b'],
   ])('refuses a callback with %s, without calling the token endpoint', async (_case, cookie) => {
     const link = (await createLink('sandbox')).json() as { url: string };
     const { location } = await openLink(link.url);
@@ -203,6 +203,28 @@ describe('connect Pinterest: callback', () => {
     expect(tokenCalls()).toBe(before);
     expect((await account()).environments.sandbox).toMatchObject({ status: 'not_connected' });
     expect(await callbackLog(agent)).toEqual([expect.objectContaining({ outcome: 'denied', errorCode: 'wrong_browser', detail: expect.objectContaining({ stateHash: expect.any(String), codeHash: expect.any(String) }) as unknown })]);
+  });
+
+  it('leaves the state for the right browser after a wrong-browser callback, which then connects', async () => {
+    await resetAccounts();
+    const link = (await createLink('sandbox')).json() as { url: string };
+    const { location, cookie } = await openLink(link.url);
+    const params = await authorize(location);
+    const agent = uniquePrefix('leaked');
+    // Someone holding the leaked callback URL opens it first, with their own cookie or none.
+    const [name] = cookie.split('=');
+    expect((await callback(params, `${name ?? ''}=${'B'.repeat(43)}`, agent)).statusCode).toBe(400);
+    expect((await callback(params, undefined, agent)).statusCode).toBe(400);
+    expect(await callbackLog(agent)).toEqual([
+      expect.objectContaining({ outcome: 'denied', errorCode: 'wrong_browser', detail: expect.objectContaining({ stateKept: true }) as unknown }),
+      expect.objectContaining({ outcome: 'denied', errorCode: 'wrong_browser', detail: expect.objectContaining({ stateKept: true }) as unknown }),
+    ]);
+    // The real browser still completes its sign-in, once.
+    const real = await callback(params, cookie);
+    expect(real.statusCode).toBe(200);
+    expect(real.text).toContain('Pinterest connected');
+    expect((await account()).environments.sandbox).toMatchObject({ status: 'pending_confirmation', accountId: MIRA });
+    expect((await callback(params, cookie)).text).toContain('already used');
   });
 
   it('records error=access_denied, shows a clear page and never calls the token endpoint', async () => {
@@ -281,6 +303,23 @@ describe('connect Pinterest: callback', () => {
     expect(res.statusCode).toBe(409);
     expect(res.text).toContain('not 1000000000000000002');
     expect((await account()).environments.sandbox).toMatchObject({ status: 'pending_confirmation' });
+  });
+
+  it('tells the losers of concurrent confirmations, in words, that the account is already confirmed', async () => {
+    await connect('sandbox');
+    const confirm = () =>
+      callFunction('confirmAccount', { method: 'POST', url: '/account/confirm', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ environment: 'sandbox', accountId: MIRA }) });
+    const answers = await Promise.all(Array.from({ length: 5 }, confirm));
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(1);
+    for (const lost of answers.filter((a) => a.statusCode !== 200)) {
+      expect(lost.statusCode).toBe(409);
+      const { error } = lost.json() as { error: { message: string; currentState?: string } };
+      // Either it lost the race itself, or it read the account after the winner's write.
+      expect(error.message).toMatch(/confirmed by another request at the same moment|is connected, not waiting for confirmation/);
+      expect(error.message).not.toMatch(/record/i);
+      expect(error.currentState).toBe('connected');
+    }
+    expect((await account()).environments.sandbox).toMatchObject({ status: 'connected', confirmed: true });
   });
 
   it('reconnecting after confirmation keeps the account connected and replaces its secret', async () => {

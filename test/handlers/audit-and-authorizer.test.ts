@@ -86,6 +86,9 @@ describe('GET /audit', () => {
     ['a limit out of range', '?limit=1000', 'limit'],
     ['a reversed range', '?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', 'from must not be later than to'],
     ['a forged cursor', '?cursor=abc', 'cursor'],
+    ['a cursor naming a day that does not exist', `?cursor=${Buffer.from(JSON.stringify({ day: '2026-11-99' })).toString('base64url')}`, 'cursor'],
+    ['a cursor naming 30 February', `?cursor=${Buffer.from(JSON.stringify({ day: '2026-02-30' })).toString('base64url')}`, 'cursor'],
+    ['a cursor with an empty day cursor', `?cursor=${Buffer.from(JSON.stringify({ day: '2026-11-01', dayCursor: '' })).toString('base64url')}`, 'cursor'],
   ])('answers %s with a clear 400', async (_case, query, message) => {
     const { status, body } = await audit(query);
     expect(status).toBe(400);

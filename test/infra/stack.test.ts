@@ -103,6 +103,39 @@ describe('the publisher stack', () => {
     }
   });
 
+  it('throttles every route on its own bucket: operator routes above public ones, public writes lowest', () => {
+    const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Array<{
+      DependsOn?: string[];
+      Properties: { DefaultRouteSettings: Record<string, number>; RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> };
+    }>;
+    expect(stages).toHaveLength(1);
+    const stage = stages[0];
+    if (stage === undefined) throw new Error('no stage');
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    const rate = (key: string) => stage.Properties.RouteSettings[key]?.ThrottlingRateLimit ?? Infinity;
+    const byAccess = (test: (r: (typeof routes)[number]) => boolean) => routes.filter(test).map((r) => rate(`${r.method} ${r.path}`));
+    const operator = byAccess((r) => r.access === 'operator');
+    const publicRoutes = byAccess((r) => r.access === 'public');
+    const publicWrites = byAccess((r) => r.clientLimit !== undefined);
+    expect(Math.min(...operator)).toBeGreaterThan(Math.max(...publicRoutes));
+    expect(Math.max(...publicWrites)).toBeLessThan(Math.min(...byAccess((r) => r.access === 'public' && r.clientLimit === undefined)));
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: expect.any(Number) as unknown, ThrottlingBurstLimit: expect.any(Number) as unknown });
+    // The stage is created after every route its settings name.
+    const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routeIds).toHaveLength(routes.length);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('lets the functions behind per-client-limited routes count in the state table', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>;
+    const stateTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.includes('State')) ?? 'none';
+    for (const route of routes.filter((r) => r.clientLimit !== undefined)) {
+      const statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(`${route.fn}Role`))).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const onState = statements.filter((st) => JSON.stringify(st.Resource).includes(stateTable)).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      expect({ fn: route.fn, canCount: onState.includes('dynamodb:UpdateItem') }).toEqual({ fn: route.fn, canCount: true });
+    }
+  });
+
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mdz-publisher/keys/hashing-key',

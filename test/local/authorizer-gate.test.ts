@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildHttpApiEvent } from '../../local/api-event';
-import { AuthorizerGate } from '../../local/authorizer-gate';
+import { AUTHORIZER_CACHE_MAX_ENTRIES, AuthorizerGate } from '../../local/authorizer-gate';
 import { invoke } from '../../local/lambda-runtime';
 import type * as LambdaRuntime from '../../local/lambda-runtime';
 import { SecretStore } from '../../shared/adapters/secret-store';
@@ -145,6 +145,88 @@ describe('AuthorizerGate', () => {
     } finally {
       await store.put(own.operatorCredential, hashOperatorCredential(credential, new Date()));
     }
+  });
+
+  describe('a bounded cache', () => {
+    const actualInvoke = jest.requireActual<typeof LambdaRuntime>('../../local/lambda-runtime').invoke;
+
+    /** The authorizer answers at once (no Secrets Manager round trip), refusing every credential. */
+    function refuseEverything(): void {
+      invokeSpy.mockImplementation(() => Promise.resolve({ isAuthorized: false }));
+    }
+
+    afterEach(() => {
+      invokeSpy.mockImplementation(actualInvoke);
+    });
+
+    it('drops expired entries on the next check, whatever identity it is for', async () => {
+      refuseEverything();
+      let now = 1_700_000_000_000;
+      const gate = new AuthorizerGate(() => now);
+      for (let i = 0; i < 50; i += 1) await gate.check(request(`Bearer wrong-${String(i)}`));
+      expect(gate.size).toBe(50);
+      now += 10_000;
+      await gate.check(request('Bearer later'));
+      expect(gate.size).toBe(51);
+
+      // 30 s after the first 50: they are gone; the later one (20 s old) stays.
+      now += 20_000;
+      expect(await gate.check(request())).toEqual({ status: 401 });
+      expect(gate.size).toBe(1);
+      invokeSpy.mockClear();
+      await gate.check(request('Bearer later'));
+      expect(invokeSpy).not.toHaveBeenCalled();
+      await gate.check(request('Bearer wrong-0'));
+      expect(invokeSpy).toHaveBeenCalledTimes(1);
+    });
+
+    it('holds at most maxEntries, dropping the oldest first', async () => {
+      refuseEverything();
+      const now = 1_700_000_000_000;
+      const gate = new AuthorizerGate(() => now, 3);
+      for (const name of ['a', 'b', 'c', 'd']) await gate.check(request(`Bearer ${name}`));
+      expect(gate.size).toBe(3);
+      invokeSpy.mockClear();
+      // b, c and d are cached; a, the oldest, was dropped and is asked about again.
+      for (const name of ['b', 'c', 'd']) await gate.check(request(`Bearer ${name}`));
+      expect(invokeSpy).not.toHaveBeenCalled();
+      await gate.check(request('Bearer a'));
+      expect(invokeSpy).toHaveBeenCalledTimes(1);
+      expect(gate.size).toBe(3);
+      // Asking about a dropped b again: a (just re-added) is kept, c goes.
+      invokeSpy.mockClear();
+      await gate.check(request('Bearer b'));
+      expect(invokeSpy).toHaveBeenCalledTimes(1);
+      await gate.check(request('Bearer a'));
+      await gate.check(request('Bearer d'));
+      expect(invokeSpy).toHaveBeenCalledTimes(1);
+    });
+
+    it('stays at 1000 entries under a flood of distinct wrong credentials', async () => {
+      refuseEverything();
+      let now = 1_700_000_000_000;
+      const gate = new AuthorizerGate(() => now);
+      expect(AUTHORIZER_CACHE_MAX_ENTRIES).toBe(1000);
+      for (let i = 0; i < 2500; i += 1) {
+        expect(await gate.check(request(`Bearer flood-${String(i)}`))).toEqual({ status: 403 });
+        now += 1;
+      }
+      expect(gate.size).toBe(AUTHORIZER_CACHE_MAX_ENTRIES);
+      // Once the flood is 30 s old, the cache empties on the next request.
+      now += 30_000;
+      await gate.check(request());
+      expect(gate.size).toBe(0);
+    });
+
+    it('still lets the operator through during a flood', async () => {
+      const gate = new AuthorizerGate(Date.now, 5);
+      expect(await gate.check(request(`Bearer ${credential}`))).toEqual({ context: { principal: 'operator' } });
+      refuseEverything();
+      for (let i = 0; i < 20; i += 1) await gate.check(request(`Bearer flood-${String(i)}`));
+      invokeSpy.mockImplementation(actualInvoke);
+      expect(await gate.check(request(`Bearer ${credential}`))).toEqual({ context: { principal: 'operator' } });
+      expect(gate.size).toBe(5);
+    });
   });
 
   it('keeps separate caches per gate instance', async () => {

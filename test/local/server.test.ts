@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { invoke } from '../../local/lambda-runtime';
 import type * as LambdaRuntime from '../../local/lambda-runtime';
 import { startApiServer, type LocalServer } from '../../local/server';
@@ -46,6 +48,30 @@ async function send(path: string, init: RequestInit = {}) {
   const res = await fetch(`${api.url}${path}`, { redirect: 'manual', ...init });
   const text = await res.text();
   return { res, status: res.status, text, json: (): unknown => JSON.parse(text) };
+}
+
+/**
+ * A request with repeated header lines (fetch would merge them into one): Node's http client sends
+ * one line per array value.
+ */
+function sendRaw(path: string, headers: Record<string, string | string[]>): Promise<{ status: number; text: string }> {
+  const url = new URL(api.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, text });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The events the function `fn` was invoked with. */
+function eventsOf(fn: string): APIGatewayProxyEventV2[] {
+  return invokeSpy.mock.calls.filter(([name]) => name === fn).map(([, event]) => event as APIGatewayProxyEventV2);
 }
 
 /** API Gateway's own answers: a JSON `{"message": …}` body, nothing else of the function's. */
@@ -175,6 +201,57 @@ describe('local API server', () => {
     });
   });
 
+  describe('repeated headers and query keys, as API Gateway passes them', () => {
+    it('joins repeated Authorization headers with a comma: the authorizer sees both and refuses them', async () => {
+      const answer = await sendRaw('/account', { authorization: [`Bearer ${credential}`, 'Bearer someone-else-0123456789abcdef0123'] });
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.text)).toEqual({ message: 'Forbidden' });
+      const [asked] = invokeSpy.mock.calls.filter(([name]) => name === 'authorizeOperator').map(([, event]) => event as APIGatewayRequestAuthorizerEventV2);
+      expect(asked?.identitySource).toEqual([`Bearer ${credential},Bearer someone-else-0123456789abcdef0123`]);
+      expect(asked?.headers?.authorization).toBe(`Bearer ${credential},Bearer someone-else-0123456789abcdef0123`);
+      expect(eventsOf('getAccount')).toEqual([]);
+    });
+
+    it('refuses the right credential sent twice (the identity is then "Bearer x,Bearer x")', async () => {
+      const answer = await sendRaw('/account', { authorization: [`Bearer ${credential}`, `Bearer ${credential}`] });
+      expect(answer.status).toBe(403);
+      expect(eventsOf('getAccount')).toEqual([]);
+    });
+
+    it('joins every other repeated header with "," (not Node\u2019s ", ") and keeps every Cookie line in `cookies`', async () => {
+      const answer = await sendRaw('/health', {
+        'x-repeated': ['a', 'b'],
+        'user-agent': ['first/1', 'second/2'],
+        'content-type': ['text/plain', 'application/json'],
+        cookie: ['a=1; b=2', 'c=3'],
+      });
+      expect(answer.status).toBe(200);
+      const [event] = eventsOf('getHealth');
+      expect(event?.headers['x-repeated']).toBe('a,b');
+      expect(event?.headers['user-agent']).toBe('first/1,second/2');
+      expect(event?.headers['content-type']).toBe('text/plain,application/json');
+      expect(event?.headers.cookie).toBeUndefined();
+      expect(event?.cookies).toEqual(['a=1', 'b=2', 'c=3']);
+    });
+
+    it('passes query keys such as __proto__, constructor and toString as plain own keys', async () => {
+      const answer = await send('/health?__proto__=x&constructor=c&toString=t&hasOwnProperty=h');
+      // GET /health takes no query: the function's own validation answer, not a crash.
+      expect(answer.status).toBe(400);
+      expect(answer.json()).toMatchObject({ error: { requestId: answer.res.headers.get('apigw-requestid') } });
+      const [event] = eventsOf('getHealth');
+      const query = event?.queryStringParameters ?? {};
+      expect(Object.getPrototypeOf(query)).toBeNull();
+      expect(Object.entries(query)).toEqual([
+        ['__proto__', 'x'],
+        ['constructor', 'c'],
+        ['toString', 't'],
+        ['hasOwnProperty', 'h'],
+      ]);
+      expect(({} as Record<string, unknown>).x).toBeUndefined();
+    });
+  });
+
   describe('local control routes', () => {
     it('answers 404 naming the schedule for POST /__local/schedules/{unknown}', async () => {
       const answer = await send('/__local/schedules/does-not-exist', { method: 'POST' });
@@ -204,8 +281,8 @@ describe('local API server', () => {
     expect(opened.status).toBe(302);
     const cookies = opened.res.headers.getSetCookie();
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatch(/^mdz_oauth_nonce=/);
-    expect(opened.res.headers.get('set-cookie')).toMatch(/^mdz_oauth_nonce=/);
+    expect(cookies[0]).toMatch(/^__Secure-mdz_oauth_nonce=/);
+    expect(opened.res.headers.get('set-cookie')).toMatch(/^__Secure-mdz_oauth_nonce=/);
     const authorizeUrl = process.env.PINTEREST_AUTHORIZE_URL ?? '';
     expect(authorizeUrl).not.toBe('');
     expect(opened.res.headers.get('location')?.startsWith(`${authorizeUrl}?`)).toBe(true);

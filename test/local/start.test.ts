@@ -50,7 +50,7 @@ describe('npm start', () => {
     const second = await start({ DATA_DIR: dataDir, LOG_FORMAT: 'json', POWERTOOLS_LOG_LEVEL: 'INFO' });
     try {
       expect(second.output()).toContain('"workflow":"kept"');
-      expect(second.output()).toMatch(/\nOperator credential: unchanged since it was first printed \(npm run operator-credential -- --local makes a new one\)\n$/);
+      expect(second.output()).toMatch(/\nOperator credential: unchanged, the one stored earlier \(npm run operator-credential -- --local makes a new one\)\n$/);
       // LOG_FORMAT=json keeps the JSON lines Lambda writes.
       expect((await fetch(`${second.urls.api}/health`)).status).toBe(200);
       await waitFor(() => second.output().includes('"message":"request completed"'));

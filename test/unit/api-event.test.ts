@@ -23,9 +23,9 @@ describe('buildHttpApiEvent', () => {
     const event = buildHttpApiEvent({
       method: 'GET',
       url: '/oauth/callback',
-      headers: { Cookie: 'mdz_oauth_nonce=abc; theme=dark', 'user-agent': 'jest' },
+      headers: { Cookie: '__Secure-mdz_oauth_nonce=abc; theme=dark', 'user-agent': 'jest' },
     });
-    expect(event.cookies).toEqual(['mdz_oauth_nonce=abc', 'theme=dark']);
+    expect(event.cookies).toEqual(['__Secure-mdz_oauth_nonce=abc', 'theme=dark']);
     expect(event.headers).toEqual({ 'user-agent': 'jest' });
     expect(event.headers.cookie).toBeUndefined();
   });
@@ -133,6 +133,69 @@ describe('buildHttpApiEvent', () => {
   it('passes path parameters only when there are some', () => {
     expect(buildHttpApiEvent({ method: 'GET', url: '/pins/p1', pathParameters: { id: 'p1' } }).pathParameters).toEqual({ id: 'p1' });
     expect(buildHttpApiEvent({ method: 'GET', url: '/pins', pathParameters: {} })).not.toHaveProperty('pathParameters');
+  });
+
+  describe('keys named like Object.prototype members (__proto__, constructor, toString)', () => {
+    const reserved = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+    afterEach(() => {
+      // Nothing a request sent may end up on Object.prototype.
+      expect(Object.prototype).not.toHaveProperty('polluted');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('are plain own query keys of a prototype-less object, joined like any other when repeated', () => {
+      const event = buildHttpApiEvent({
+        method: 'GET',
+        url: '/pins?__proto__=x&constructor=c&toString=t1&toString=t2&hasOwnProperty=h&valueOf=v&__proto__[polluted]=1&status=draft',
+      });
+      const query = event.queryStringParameters ?? {};
+      expect(Object.getPrototypeOf(query)).toBeNull();
+      expect(Object.keys(query)).toEqual([...reserved, '__proto__[polluted]', 'status']);
+      expect(Object.getOwnPropertyDescriptor(query, '__proto__')?.value).toBe('x');
+      expect(query.constructor).toBe('c');
+      expect(query.toString).toBe('t1,t2');
+      expect(query.hasOwnProperty).toBe('h');
+      expect(query.valueOf).toBe('v');
+      expect(query.status).toBe('draft');
+      // As in the JSON event Lambda hands the handler, where these are ordinary keys too.
+      expect(JSON.stringify(query)).toBe(
+        '{"__proto__":"x","constructor":"c","toString":"t1,t2","hasOwnProperty":"h","valueOf":"v","__proto__[polluted]":"1","status":"draft"}',
+      );
+    });
+
+    it('a query key that is only a reserved name does not crash and reads as sent', () => {
+      for (const key of reserved) {
+        const query = buildHttpApiEvent({ method: 'GET', url: `/pins?${key}=1` }).queryStringParameters ?? {};
+        expect(Object.keys(query)).toEqual([key]);
+        expect(Object.getOwnPropertyDescriptor(query, key)?.value).toBe('1');
+      }
+    });
+
+    it('are plain own header names of a prototype-less object', () => {
+      // Node hands the server its headers in a prototype-less object, so such names arrive as own keys.
+      const headers = Object.assign(Object.create(null) as Record<string, string | string[]>, JSON.parse('{"__proto__":"x"}') as object, {
+        constructor: 'c',
+        toString: ['t1', 't2'],
+      });
+      const event = buildHttpApiEvent({ method: 'GET', url: '/health', headers });
+      expect(Object.getPrototypeOf(event.headers)).toBeNull();
+      expect(Object.keys(event.headers)).toEqual(['__proto__', 'constructor', 'tostring']);
+      expect(Object.getOwnPropertyDescriptor(event.headers, '__proto__')?.value).toBe('x');
+      expect(event.headers.constructor).toBe('c');
+      expect(event.headers.tostring).toBe('t1,t2');
+    });
+
+    it('are plain own path parameters of a prototype-less object', () => {
+      const pathParameters = JSON.parse('{"__proto__":"x","constructor":"c","id":"p1"}') as Record<string, string>;
+      const event = buildHttpApiEvent({ method: 'GET', url: '/pins/p1', pathParameters });
+      const params = event.pathParameters ?? {};
+      expect(Object.getPrototypeOf(params)).toBeNull();
+      expect(Object.keys(params)).toEqual(['__proto__', 'constructor', 'id']);
+      expect(Object.getOwnPropertyDescriptor(params, '__proto__')?.value).toBe('x');
+      expect(params.constructor).toBe('c');
+      expect(params.id).toBe('p1');
+    });
   });
 });
 

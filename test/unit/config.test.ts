@@ -63,6 +63,20 @@ describe('settings', () => {
     expect(error.message).toContain('must be at most 10 minutes');
   });
 
+  it.each(['PINTEREST_AUTHORIZE_URL', 'PINTEREST_API_BASE_SANDBOX', 'PINTEREST_API_BASE_PRODUCTION', 'PUBLIC_BASE_URL'])(
+    'refuses a plain-http %s outside loopback, so no secret or token can travel in clear',
+    (variable) => {
+      for (const value of ['http://api.pinterest.com/v5', 'http://10.0.0.5:8091/v5', 'http://example.com']) {
+        const error = configError(() => loadSettings({ ...minimal, [variable]: value }));
+        expect(error.variables).toEqual([variable]);
+        expect(error.message).toContain('must be an https URL');
+      }
+      for (const value of ['http://127.0.0.1:8091/v5', 'http://localhost:8091/v5', 'http://[::1]:8091/v5', 'https://api.pinterest.com/v5']) {
+        expect(() => loadSettings({ ...minimal, [variable]: value })).not.toThrow();
+      }
+    },
+  );
+
   it('names a missing resource binding', () => {
     expect(() => requireBinding('WORKFLOW_TABLE', {})).toThrow('WORKFLOW_TABLE is required');
     expect(requireBinding('WORKFLOW_TABLE', { WORKFLOW_TABLE: 'wf' })).toBe('wf');

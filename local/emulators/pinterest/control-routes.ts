@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { consentModeSchema, ControlError, environmentSchema, parseInput, tierSchema } from './controls';
 import { faultSchema } from './faults';
-import { apiError, json, type EmulatorRequest, type Reply } from './http';
+import { apiError, json, mediaType, type EmulatorRequest, type Reply } from './http';
 import type { EmulatorService } from './service';
 import { userSchema } from './state';
 import type { EmulatorControls } from './types';
@@ -10,7 +10,9 @@ import type { WwwRoute } from './www';
 /**
  * The controls over HTTP on the www host: `POST /_emulator/<action>` with a JSON body (empty = {}),
  * answered with JSON. Action names are the control methods in kebab-case. These routes are not
- * logged and never hit by faults (see ./faults.ts).
+ * logged and never hit by faults (see ./faults.ts). A control POST must say
+ * `Content-Type: application/json` (else 415, nothing done): a web page can send a cross-site form or
+ * text/plain POST without asking, but not a JSON one, so no page can change the emulator.
  */
 
 type Action = (controls: EmulatorControls, body: unknown) => unknown;
@@ -67,6 +69,9 @@ function parseJson(text: string): unknown {
 }
 
 function runAction(controls: EmulatorControls, req: EmulatorRequest): Reply {
+  if (req.method === 'POST' && mediaType(req.headers) !== 'application/json') {
+    return apiError(415, 1, 'Content-Type must be application/json.');
+  }
   const name = req.params.action ?? '';
   const action = Object.hasOwn(actions, name) ? actions[name] : undefined;
   if (action === undefined) return apiError(404, 404, `Unknown control action: ${name}. Known: ${Object.keys(actions).join(', ')}`);
@@ -83,8 +88,8 @@ export function controlRoutes(controls: EmulatorControls): readonly WwwRoute[] {
   const handle = (_service: EmulatorService, req: EmulatorRequest): Reply => runAction(controls, req);
   return [
     { method: 'POST', pattern: '/_emulator/:action', handle },
-    // Reading the log from a browser is handy when testing by hand.
-    { method: 'GET', pattern: '/_emulator/requests', handle },
+    // Reading the log from a browser is handy when testing by hand (the pattern names no action).
+    { method: 'GET', pattern: '/_emulator/requests', handle: (service, req) => handle(service, { ...req, params: { action: 'requests' } }) },
   ];
 }
 

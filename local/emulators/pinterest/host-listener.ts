@@ -1,11 +1,13 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { createGuardedServer } from '../../guard';
 import { closeServer, listen } from '../../listen';
 
 /**
  * One host's listening socket. `refuse(ms)` makes the host unreachable the way a crashed or
  * restarting server is: the listening socket is closed, so connecting fails with ECONNREFUSED, and
  * open connections are closed too (or keep-alive clients would carry on unaffected). Afterwards a
- * fresh server listens on the same port again.
+ * fresh server listens on the same port again. Every server it opens is guarded (../../guard.ts):
+ * loopback Host names only, no foreign Origin.
  */
 
 
@@ -21,7 +23,7 @@ export class HostListener {
   ) {}
 
   static async open(listener: RequestListener, bind: string, port: number): Promise<HostListener> {
-    const server = createServer(listener);
+    const server = createGuardedServer(listener);
     return new HostListener(server, listener, bind, await listen(server, port, bind));
   }
 
@@ -50,7 +52,7 @@ export class HostListener {
 
   private reopen(): void {
     this.reopenTimer = undefined;
-    this.server = createServer(this.listener);
+    this.server = createGuardedServer(this.listener);
     listen(this.server, this.port, this.bind).catch((error: unknown) => {
       console.error(`Pinterest emulator: could not listen on port ${this.port} again`, error);
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGuardedServer } from '../../guard';
 import { readBody } from '../../http-body';
 import { closeServer, listen } from '../../listen';
 import { ApiError } from './errors';
@@ -117,7 +118,8 @@ export async function startSecretsManagerEmulator(
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
   };
-  const server = createServer((req, res) => {
+  // Only loopback Host names and no foreign Origin (../../guard.ts): no page can read a secret.
+  const server = createGuardedServer((req, res) => {
     handle(service, req, res).catch((error: unknown) => {
       console.error('Secrets Manager emulator: request failed', error);
       res.destroy();

@@ -63,6 +63,13 @@ export class AccountStore {
     const pinned = await this.pinned(env);
     if (pinned?.accountId === accountId) return;
     if (pinned !== undefined) throw new ConflictError(`Account ${pinned.accountId} is already pinned for ${env}`);
-    await this.table.create({ ...pinnedKey(env), accountId, pinnedAt });
+    try {
+      await this.table.create({ ...pinnedKey(env), accountId, pinnedAt });
+    } catch (error) {
+      // A concurrent confirmation pinned first: the same account is fine, another one is a conflict.
+      if (!(error instanceof ConflictError)) throw error;
+      const winner = await this.pinned(env);
+      if (winner?.accountId !== accountId) throw new ConflictError(`Account ${winner?.accountId ?? 'unknown'} was pinned for ${env} at the same time`);
+    }
   }
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { environments } from '../../domain/pinterest';
+import type { ConsumedState } from '../../use-cases/ports';
 import type { DynamoTable } from './table';
 
 /**
  * One-time OAuth tickets and states in the state table, keyed by their keyed hashes (the values
- * themselves are never stored). Each is consumed by one conditional delete that also checks expiry,
- * so a reused, unknown or expired one reads as absent, and two concurrent callers cannot both win.
+ * themselves are never stored). Each is consumed by one conditional delete that also checks expiry
+ * (and, for a state, the browser's nonce hash), so a reused, unknown or expired one reads as absent,
+ * and two concurrent callers cannot both win.
  */
 
 export const ticketRecordSchema = z.object({
@@ -43,7 +45,12 @@ export class OAuthStore {
     await this.table.create({ ...stateKey(stateHash), ...record });
   }
 
-  async consumeState(stateHash: string): Promise<StateRecord | undefined> {
-    return this.table.consume(stateKey(stateHash), stateRecordSchema);
+  async consumeState(stateHash: string, nonceHash: string | undefined): Promise<ConsumedState> {
+    const key = stateKey(stateHash);
+    const record = nonceHash === undefined ? undefined : await this.table.consume(key, stateRecordSchema, { nonceHash });
+    if (record !== undefined) return { kind: 'consumed', record };
+    // Refused: tell a state held for another browser (left in place) from one that is not there.
+    const live = await this.table.get(key, stateRecordSchema);
+    return live === undefined ? { kind: 'unknown' } : { kind: 'wrong_browser', environment: live.environment };
   }
 }

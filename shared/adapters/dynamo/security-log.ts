@@ -122,7 +122,16 @@ export class SecurityLog {
   }
 }
 
-const positionSchema = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayCursor: z.string().optional() });
+/** A calendar day that exists (`2026-11-99` matches the pattern but is no day). */
+const realDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((day) => {
+    const date = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+  });
+
+const positionSchema = z.object({ day: realDay, dayCursor: z.string().min(1).max(2048).optional() });
 
 function encodePosition(day: string, dayCursor: string | undefined): string {
   return Buffer.from(JSON.stringify({ day, ...(dayCursor === undefined ? {} : { dayCursor }) })).toString('base64url');

@@ -149,15 +149,17 @@ export class DynamoTable {
    * Deletes a live single-use item and returns it; undefined when it is missing, expired or was
    * already consumed. One conditional delete, so concurrent callers cannot both succeed.
    */
-  async consume<S extends z.ZodType>(key: Key, schema: S): Promise<z.output<S> | undefined> {
+  async consume<S extends z.ZodType>(key: Key, schema: S, where: Record<string, string> = {}): Promise<z.output<S> | undefined> {
+    // Extra conditions (`attribute = value`) make the delete happen only for the right caller.
+    const extra = Object.keys(where).map((_, i) => ` AND #w${String(i)} = :w${String(i)}`).join('');
     try {
       const { Attributes } = await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: key,
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()) },
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)${extra}`,
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, ...Object.fromEntries(Object.keys(where).map((name, i) => [`#w${String(i)}`, name])) },
+          ExpressionAttributeValues: { ':now': epochSeconds(this.clock.now()), ...Object.fromEntries(Object.values(where).map((value, i) => [`:w${String(i)}`, value])) },
           ReturnValues: 'ALL_OLD',
         }),
       );
