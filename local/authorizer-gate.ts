@@ -71,7 +71,8 @@ export class AuthorizerGate {
   }
 }
 
-function authorizerEvent(event: APIGatewayProxyEventV2, identity: string): APIGatewayRequestAuthorizerEventV2 {
+/** The authorizer's REQUEST event (payload 2.0) for an HTTP API event, as API Gateway builds it. */
+export function authorizerEvent(event: APIGatewayProxyEventV2, identity: string): APIGatewayRequestAuthorizerEventV2 {
   return {
     version: '2.0',
     type: 'REQUEST',

@@ -1,7 +1,6 @@
 import '../support/log-everything';
-import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { buildHttpApiEvent } from '../../local/api-event';
-import { AuthorizerGate } from '../../local/authorizer-gate';
+import { AuthorizerGate, authorizerEvent } from '../../local/authorizer-gate';
 import { invoke } from '../../local/lambda-runtime';
 import { callFunction } from '../support/http';
 
@@ -38,27 +37,15 @@ const odd = [
   ['Bearer X (accepted)', `Bearer ${CREDENTIAL}`],
 ] as const;
 
-function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
-  const http = buildHttpApiEvent({ method: 'GET', url: '/account', headers: { authorization }, routeKey: 'GET /account' });
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:local:000000000000:local/$default/GET/account',
-    identitySource: [authorization],
-    routeKey: http.routeKey,
-    rawPath: http.rawPath,
-    rawQueryString: http.rawQueryString,
-    cookies: [],
-    headers: http.headers,
-    requestContext: http.requestContext,
-  };
+function authorizerEventFor(authorization: string) {
+  return authorizerEvent(buildHttpApiEvent({ method: 'GET', url: '/account', headers: { authorization }, routeKey: 'GET /account' }), authorization);
 }
 
 describe('the operator credential in logs, with event logging on', () => {
   it.each(odd)('the authorizer never logs it when sent as %s', async (_label, authorization) => {
     let answer: unknown;
     const out = await captured(async () => {
-      answer = await invoke('authorizeOperator', authorizerEvent(authorization));
+      answer = await invoke('authorizeOperator', authorizerEventFor(authorization));
     });
     expect(answer).toHaveProperty('isAuthorized');
     expect(out).not.toContain(CREDENTIAL);

@@ -1,5 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { buildHttpApiEvent } from '../../local/api-event';
+import { authorizerEvent } from '../../local/authorizer-gate';
 import { invoke } from '../../local/lambda-runtime';
 import { callFunction } from '../support/http';
 import { uniquePrefix } from '../support/aws';
@@ -15,25 +16,15 @@ async function audit(query: string) {
   return { status: res.statusCode, body: res.json() as AuditBody };
 }
 
-function authorizerEvent(authorization: string | undefined, userAgent: string): APIGatewayRequestAuthorizerEventV2 {
+function authorizerEventFor(authorization: string | undefined, userAgent: string): APIGatewayRequestAuthorizerEventV2 {
   const http = buildHttpApiEvent({
     method: 'GET',
     url: '/audit',
     routeKey: 'GET /audit',
     headers: { ...(authorization === undefined ? {} : { authorization }), 'user-agent': userAgent },
   });
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:local:0:api/$default/GET/audit',
-    identitySource: authorization === undefined ? [] : [authorization],
-    routeKey: http.routeKey,
-    rawPath: http.rawPath,
-    rawQueryString: http.rawQueryString,
-    cookies: [],
-    headers: http.headers,
-    requestContext: http.requestContext,
-  };
+  const event = authorizerEvent(http, authorization ?? '');
+  return authorization === undefined ? { ...event, identitySource: [] } : event;
 }
 
 describe('the security log written by every HTTP function', () => {
@@ -100,7 +91,7 @@ describe('the operator authorizer', () => {
   const right = 'Bearer test-operator-credential-0123456789abcdef';
 
   it('allows the stored credential and names the principal', async () => {
-    expect(await invoke('authorizeOperator', authorizerEvent(right, 'ok'))).toEqual({ isAuthorized: true, context: { principal: 'operator' } });
+    expect(await invoke('authorizeOperator', authorizerEventFor(right, 'ok'))).toEqual({ isAuthorized: true, context: { principal: 'operator' } });
   });
 
   it.each([
@@ -109,7 +100,7 @@ describe('the operator authorizer', () => {
     ['an empty bearer', 'Bearer ', 'malformed_credential'],
   ])('refuses %s and records the refusal', async (_case, header, errorCode) => {
     const agent = uniquePrefix('deny');
-    expect(await invoke('authorizeOperator', authorizerEvent(header, agent))).toEqual({ isAuthorized: false, context: { principal: 'none' } });
+    expect(await invoke('authorizeOperator', authorizerEventFor(header, agent))).toEqual({ isAuthorized: false, context: { principal: 'none' } });
     const { body } = await audit('?kind=auth_denied&limit=100');
     expect(body.items.find((e) => e.userAgent === agent)).toMatchObject({ path: '/audit', outcome: 'denied', errorCode });
   });
