@@ -3,7 +3,8 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import { credentialMatches, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { lambdaContext, rememberPresentedCredential } from '../shared/observability/lambda-context';
 import { logger } from '../shared/observability/logger';
-import { names, secretStore, securityLog } from '../shared/wiring';
+import { requestFacts } from '../shared/http/request-facts';
+import { names, safeSecurityLog, secretStore } from '../shared/wiring';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<{ principal: string }>;
 
@@ -27,22 +28,13 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Res
   if (record === undefined) logger.error('no operator credential is stored: run npm run operator-credential');
   const allowed = presented !== undefined && record !== undefined && credentialMatches(presented, record);
   if (!allowed) {
-    await securityLog()
-      .write({
-        kind: 'auth_denied',
-        outcome: 'denied',
-        method: event.requestContext.http.method,
-        path: event.rawPath,
-        route: event.routeKey,
-        status: 403,
-        errorCode: presented === undefined ? 'malformed_credential' : 'wrong_credential',
-        userAgent: event.requestContext.http.userAgent,
-        clientAddress: event.requestContext.http.sourceIp,
-        requestId: event.requestContext.requestId,
-      })
-      .catch((error: unknown) => {
-        logger.error('security log write failed', { error });
-      });
+    await safeSecurityLog().write({
+      kind: 'auth_denied',
+      outcome: 'denied',
+      ...requestFacts(event),
+      status: 403,
+      errorCode: presented === undefined ? 'malformed_credential' : 'wrong_credential',
+    });
   }
   return { isAuthorized: allowed, context: { principal: allowed ? 'operator' : 'none' } };
 }

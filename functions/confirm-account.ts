@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { environments } from '../shared/domain/pinterest';
 import { httpHandler } from '../shared/http/handler';
-import { securityLog } from '../shared/wiring';
+import { safeSecurityLog } from '../shared/wiring';
 import { jsonBody } from '../shared/http/input';
 import { requestFacts } from '../shared/http/request-facts';
 import { json } from '../shared/http/responses';
@@ -17,4 +17,4 @@ const body = z.strictObject({
 export const handler = httpHandler(async (event) => {
   const { environment, accountId } = jsonBody(event, body);
   return json(200, await confirmAccount(connectDeps(), environment, accountId, requestFacts(event)));
-}, { securityLog });
+}, { securityLog: safeSecurityLog });

@@ -3,7 +3,7 @@ import { httpHandler } from '../shared/http/handler';
 import { noBody, queryParams } from '../shared/http/input';
 import { json } from '../shared/http/responses';
 import { describeAccounts } from '../shared/use-cases/accounts';
-import { appSettings, securityLog } from '../shared/wiring';
+import { appSettings, safeSecurityLog } from '../shared/wiring';
 import { accounts } from '../shared/wiring-connect';
 
 /** GET /account (operator): both environments' accounts. Never a token. */
@@ -11,4 +11,4 @@ export const handler = httpHandler(async (event) => {
   noBody(event);
   queryParams(event, z.strictObject({}));
   return json(200, await describeAccounts(accounts(), appSettings().PINTEREST_ACCESS_TIER));
-}, { securityLog });
+}, { securityLog: safeSecurityLog });

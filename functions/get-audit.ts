@@ -4,7 +4,7 @@ import { ValidationError } from '../shared/domain/errors';
 import { httpHandler } from '../shared/http/handler';
 import { noBody, queryParams } from '../shared/http/input';
 import { json } from '../shared/http/responses';
-import { appSettings, clock, securityLog } from '../shared/wiring';
+import { appSettings, clock, safeSecurityLog, securityLog } from '../shared/wiring';
 
 const DAY_MS = 86_400_000;
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-29T10:00:00Z' });
@@ -50,4 +50,4 @@ export const handler = httpHandler(async (event) => {
     ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
     range: { from: from.toISOString(), to: to.toISOString() },
   });
-}, { securityLog });
+}, { securityLog: safeSecurityLog });

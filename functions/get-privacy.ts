@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readContent } from '../shared/content';
 import { httpHandler } from '../shared/http/handler';
-import { securityLog } from '../shared/wiring';
+import { safeSecurityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { html } from '../shared/http/responses';
 import { renderPolicyPage } from '../shared/http/privacy-page';
@@ -28,4 +28,4 @@ export const handler = httpHandler((event) => {
     });
   }
   return Promise.resolve(html(200, page, cache));
-}, { securityLog });
+}, { securityLog: safeSecurityLog });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { clearedNonceCookie, nonceFromCookies } from '../shared/domain/oauth';
+import { clearedNonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
-import { clientLimiter, securityLog } from '../shared/wiring';
+import { clientLimiter, safeSecurityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
@@ -44,12 +44,13 @@ const invalidReason = {
   unknown_state: 'This sign-in link is unknown, was already used, or has expired.',
   wrong_browser: 'This sign-in was started in another browser (or its cookie is missing). Open the connect link exactly as it was given, in the browser you finish in: on another host name (localhost instead of 127.0.0.1) the cookie is not sent back.',
   missing_code: 'Pinterest sent no authorization code.',
-} as const;
+  repeated_parameter: 'The request from Pinterest carried a parameter more than once.',
+} as const satisfies Record<Extract<CallbackOutcome, { kind: 'invalid_request' }>['reason'], string>;
 
 /** GET /oauth/callback (public): Pinterest's redirect; this function is the token-exchange Lambda. */
 export const handler = httpHandler(async (event) => {
   noBody(event);
   const q = queryParams(event, query);
-  const outcome = await completeCallback(connectDeps(), { query: q, nonce: nonceFromCookies(event.cookies), request: requestFacts(event) });
+  const outcome = await completeCallback(connectDeps(), { query: q, cookies: event.cookies, request: requestFacts(event) });
   return render(outcome);
-}, { securityLog, answers: 'page', clientLimiter });
+}, { securityLog: safeSecurityLog, answers: 'page', clientLimiter });

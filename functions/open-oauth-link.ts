@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { nonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
-import { clientLimiter, securityLog } from '../shared/wiring';
+import { clientLimiter, safeSecurityLog } from '../shared/wiring';
 import { noBody, queryParams } from '../shared/http/input';
 import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
-import { InvalidStartLinkError, openStartLink } from '../shared/use-cases/oauth-start';
+import { openStartLink } from '../shared/use-cases/oauth-start';
 import { connectDeps } from '../shared/wiring-connect';
 
 const query = z.object({ ticket: z.string().max(200).optional() });
@@ -17,16 +17,14 @@ const query = z.object({ ticket: z.string().max(200).optional() });
 export const handler = httpHandler(async (event) => {
   noBody(event);
   const { ticket } = queryParams(event, query);
-  try {
-    const { location, nonce, cookieMaxAgeSeconds } = await openStartLink(connectDeps(), ticket, requestFacts(event));
-    return {
-      statusCode: 302,
-      headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
-      cookies: [nonceCookie(nonce, cookieMaxAgeSeconds)],
-      body: '',
-    };
-  } catch (error) {
-    if (!(error instanceof InvalidStartLinkError)) throw error;
-    return page(400, 'This connect link cannot be used', [error.message]);
+  const outcome = await openStartLink(connectDeps(), ticket, requestFacts(event));
+  if (outcome.kind === 'invalid_link') {
+    return page(400, 'This connect link cannot be used', ['This connect link is invalid, was already used, or has expired. Ask for a new one.']);
   }
-}, { securityLog, answers: 'page', clientLimiter });
+  return {
+    statusCode: 302,
+    headers: { Location: outcome.location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+    cookies: [nonceCookie(outcome.nonce, outcome.cookieMaxAgeSeconds)],
+    body: '',
+  };
+}, { securityLog: safeSecurityLog, answers: 'page', clientLimiter });

@@ -3,7 +3,16 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { BindingName } from '../shared/config';
-import type { Grants, SecretScope, TablePermission } from '../shared/routes';
+import {
+  permissionCapabilities,
+  tablePermissionCapabilities,
+  type Capability,
+  type Grants,
+  type Permission,
+  type SecretScope,
+  type TableCapability,
+  type TablePermission,
+} from '../shared/routes';
 import { tables as tableDefs, type TableName } from '../shared/tables';
 import type { PublisherFunction } from './constructs/publisher-function';
 
@@ -16,17 +25,58 @@ export interface BindResources {
   senderEmail: string;
 }
 
-const secretActions = {
-  RO: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-  RW: [
-    'secretsmanager:GetSecretValue',
-    'secretsmanager:DescribeSecret',
-    'secretsmanager:CreateSecret',
-    'secretsmanager:PutSecretValue',
-    'secretsmanager:DeleteSecret',
-    'secretsmanager:TagResource',
-  ],
+/**
+ * The IAM actions behind each capability (shared/routes.ts): the actions of the requests the adapters
+ * in shared/adapters send, and no others (the CDK grant helpers would add Scan, BatchWriteItem,
+ * DescribeTable, DescribeSecret, …). test/infra/grants.test.ts maps every action here back to an SDK
+ * command the code constructs.
+ */
+export const iamActions = {
+  /**
+   * DynamoTable: `get` (GetItem) and `query` (Query, also on the GSIs); `create` (a conditional
+   * PutItem); `transition` and `increment` (conditional UpdateItem), `consume` (conditional DeleteItem).
+   */
+  tables: {
+    read: ['dynamodb:GetItem', 'dynamodb:Query'],
+    put: ['dynamodb:PutItem'],
+    change: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
+  /** SecretStore: `get`; `create` and `forceDelete` (no tags, no in-place update by any function). */
+  secrets: {
+    read: ['secretsmanager:GetSecretValue'],
+    write: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+  },
+  /**
+   * ObjectStore: `get` (GetObject) and `list` (ListBucket on the bucket, limited to the prefix: without
+   * it a missing key answers 403 instead of NoSuchKey); `put`, `delete` and `deletePrefix`
+   * (DeleteObjects needs s3:DeleteObject).
+   */
+  bucket: {
+    read: ['s3:GetObject', 's3:ListBucket'],
+    write: ['s3:PutObject', 's3:DeleteObject'],
+  },
+  /** SesMailer. */
+  sendMail: ['ses:SendRawEmail'],
+} as const satisfies {
+  tables: Record<TableCapability, readonly string[]>;
+  secrets: Record<Capability, readonly string[]>;
+  bucket: Record<Capability, readonly string[]>;
+  sendMail: readonly string[];
 };
+
+/** The IAM actions a table level allows, by what they act on. */
+export function tableActionsFor(level: TablePermission): { read: string[]; write: string[] } {
+  const capabilities = tablePermissionCapabilities[level];
+  return {
+    read: capabilities.includes('read') ? [...iamActions.tables.read] : [],
+    write: capabilities.flatMap((capability) => (capability === 'read' ? [] : iamActions.tables[capability])),
+  };
+}
+
+/** The IAM actions a secret-scope level allows. */
+export function secretActionsFor(level: Permission): string[] {
+  return permissionCapabilities[level].flatMap((capability) => iamActions.secrets[capability]);
+}
 
 /**
  * Gives a function exactly what its route-table entry declares, in one call: for each resource it
@@ -44,26 +94,31 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
   for (const [name, access] of Object.entries(grants.tables ?? {}) as [TableName, TablePermission][]) {
     const table = resources.tables[name];
     setEnv(tableDefs[name].envVar, table.tableName);
-    if (access === 'RO' || access === 'READ_APPEND') table.grantReadData(fn);
-    if (access === 'RW') table.grantReadWriteData(fn);
-    // Appending is a conditional PutItem only: no UpdateItem, DeleteItem or batch writes.
-    if (access === 'APPEND' || access === 'READ_APPEND') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
-    if (access !== 'APPEND' && tableDefs[name].indexes.length > 0) {
+    const { read, write } = tableActionsFor(access);
+    const indexes = tableDefs[name].indexes;
+    // Queries may use the GSIs; writes go to the table only (DynamoDB maintains the indexes).
+    if (read.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: read, resources: [table.tableArn, ...(indexes.length > 0 ? [`${table.tableArn}/index/*`] : [])] }),
+      );
+    }
+    if (write.length > 0) fn.addToRolePolicy(new iam.PolicyStatement({ actions: write, resources: [table.tableArn] }));
+    if (read.length > 0 && indexes.length > 0) {
       const logicalId = stack.getLogicalId(table.node.defaultChild as CfnResource);
       acknowledge(
         `Resource::<${logicalId}.Arn>/index/*`,
-        `Queries the ${name} table's GSIs (${tableDefs[name].indexes.map((i) => i.name).join(', ')}), all defined in shared/tables.ts.`,
+        `Queries the ${name} table's GSIs (${indexes.map((i) => i.name).join(', ')}), all defined in shared/tables.ts.`,
       );
     }
   }
 
-  const secretEntries = Object.entries(grants.secrets ?? {}) as [SecretScope, 'RO' | 'RW'][];
+  const secretEntries = Object.entries(grants.secrets ?? {}) as [SecretScope, Permission][];
   if (secretEntries.length > 0) setEnv('SECRET_PREFIX', resources.secretPrefix);
   for (const [scope, access] of secretEntries) {
     const pattern = `${resources.secretPrefix}${scope}/*`;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: secretActions[access],
+        actions: secretActionsFor(access),
         resources: [
           stack.formatArn({
             service: 'secretsmanager',
@@ -86,20 +141,21 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
   const bucketEntries = Object.entries(grants.bucket ?? {});
   if (bucketEntries.length > 0) setEnv('DATA_BUCKET', resources.bucket.bucketName);
   for (const [prefix, access] of bucketEntries) {
+    const actions = permissionCapabilities[access].flatMap((capability) => iamActions.bucket[capability]);
     // Explicit object actions: the L2 grant helpers add wildcard actions (s3:GetObject*, s3:List*, …).
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: access === 'RO' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [resources.bucket.arnForObjects(`${prefix}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [resources.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-      }),
-    );
+    const objectActions = actions.filter((action) => action !== 's3:ListBucket');
+    if (objectActions.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: objectActions, resources: [resources.bucket.arnForObjects(`${prefix}*`)] }));
+    }
+    if (actions.includes('s3:ListBucket')) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [resources.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
+    }
     const bucketId = stack.getLogicalId(resources.bucket.node.defaultChild as CfnResource);
     acknowledge(
       `Resource::<${bucketId}.Arn>/${prefix}*`,
@@ -111,7 +167,7 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
     const domain = resources.senderEmail.split('@')[1] ?? resources.senderEmail;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ses:SendRawEmail'],
+        actions: [...iamActions.sendMail],
         resources: [
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: resources.senderEmail }),
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),

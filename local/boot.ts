@@ -11,6 +11,7 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential } from '../shared/domain/operator-credential';
+import { appCredentialsSchema, type AppCredentials } from '../shared/domain/pinterest-api';
 import { secretNames } from '../shared/secrets';
 import { keyAttributes, tableList, type TableDefinition, type TableName } from '../shared/tables';
 
@@ -147,12 +148,14 @@ export async function seedSecrets(
   return { operatorCredentialSource: 'generated', generatedOperatorCredential: generated };
 }
 
-const pinterestAppSecret = z.object({ clientId: z.string(), clientSecret: z.string() });
-
 /** The Pinterest app credentials (the emulator's, or real ones from the environment). */
-async function seedPinterestApp(secrets: SecretStore, name: string, app: { clientId: string; clientSecret: string }): Promise<void> {
-  const stored = await secrets.get(name, pinterestAppSecret);
+async function seedPinterestApp(secrets: SecretStore, name: string, app: AppCredentials): Promise<void> {
+  const stored = await secrets.get(name, z.unknown());
   const value = { clientId: app.clientId, clientSecret: app.clientSecret };
-  if (stored === undefined) await secrets.create(name, value, 'Pinterest app id and secret');
-  else if (stored.clientId !== value.clientId || stored.clientSecret !== value.clientSecret) await secrets.put(name, value);
+  if (stored === undefined) {
+    await secrets.create(name, value, 'Pinterest app id and secret');
+    return;
+  }
+  const parsed = appCredentialsSchema.safeParse(stored);
+  if (!parsed.success || parsed.data.clientId !== value.clientId || parsed.data.clientSecret !== value.clientSecret) await secrets.put(name, value);
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { matchRoute, schedules } from '../shared/routes';
+import { routes, schedules, type RouteSpec } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
 import { AuthorizerGate } from './authorizer-gate';
 import { Background } from './background';
 import { createGuardedServer, originOf } from './guard';
 import { readBody } from './http-body';
+import { matchPathPattern } from './path-pattern';
 import { invoke } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 
@@ -18,6 +19,19 @@ import { closeServer, listen } from './listen';
  * loopback address triggers a schedule now (`npm run schedule -- <name>`). Requests must name it by a
  * loopback Host and carry no Origin but its own or PUBLIC_BASE_URL's (./guard.ts).
  */
+
+/**
+ * Matches a request against the route table as API Gateway does: the method and every literal segment
+ * must match; `{name}` segments become path parameters. No match (including a wrong method) is a 404.
+ */
+export function matchRoute(method: string, path: string): { route: RouteSpec; pathParameters: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== method.toUpperCase()) continue;
+    const pathParameters = matchPathPattern(route.path, path);
+    if (pathParameters !== undefined) return { route, pathParameters };
+  }
+  return undefined;
+}
 
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createAwsClients } from '../shared/adapters/aws-clients';
 import { SecretStore } from '../shared/adapters/secret-store';
-import { systemClock } from '../shared/domain/ports';
+import { systemClock } from '../shared/domain/time';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import type { TableName } from '../shared/tables';
 import { ensureBucket, ensureTables, seedSecrets, type SeedResult } from './boot';

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
-import { systemClock } from '../shared/domain/ports';
+import { systemClock } from '../shared/domain/time';
 import { operatorAuthorizer } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
 import { localStackUnreachable } from './local-stack';

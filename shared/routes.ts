@@ -7,9 +7,37 @@ import type { TableName } from './tables';
  */
 
 export type Access = 'public' | 'operator';
-export type Permission = 'RO' | 'RW';
-/** Tables also know `APPEND` (PutItem only) and `READ_APPEND`, for the append-only audit table. */
-export type TablePermission = Permission | 'APPEND' | 'READ_APPEND';
+
+/**
+ * Permission levels. Each level is a set of capabilities; infra/bind.ts turns each capability into
+ * the IAM actions the code sends for it, and `grants()` combines two levels on the same resource by
+ * the union of their capabilities.
+ *
+ * Secrets and bucket prefixes: `RO` (read), `W` (write) and `RW` (both).
+ */
+export type Permission = 'RO' | 'W' | 'RW';
+export type Capability = 'read' | 'write';
+export const permissionCapabilities: Record<Permission, readonly Capability[]> = {
+  RO: ['read'],
+  W: ['write'],
+  RW: ['read', 'write'],
+};
+
+/**
+ * Tables split writing in two, so the security log can be append-only: `put` creates an item (the
+ * stores' creates are conditional on the key being free), `change` updates or deletes one. Levels:
+ * `RO` (read), `APPEND` (put only), `READ_APPEND` (read and put), `W` (put and change: every write,
+ * no read) and `RW` (everything).
+ */
+export type TablePermission = 'RO' | 'APPEND' | 'READ_APPEND' | 'W' | 'RW';
+export type TableCapability = 'read' | 'put' | 'change';
+export const tablePermissionCapabilities: Record<TablePermission, readonly TableCapability[]> = {
+  RO: ['read'],
+  APPEND: ['put'],
+  READ_APPEND: ['read', 'put'],
+  W: ['put', 'change'],
+  RW: ['read', 'put', 'change'],
+};
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** Secrets live under the deployment's prefix, grouped so each function can be granted one group. */
@@ -24,6 +52,54 @@ export interface Grants {
   sendMail?: boolean;
 }
 
+/**
+ * The stronger of two levels. A level is stronger than another when its capabilities include the
+ * other's: APPEND < READ_APPEND < RW, APPEND < W < RW, RO < READ_APPEND (tables); RO < RW, W < RW
+ * (secrets, bucket). Two levels neither of which includes the other combine to the weakest level
+ * that allows both (the union of their capabilities): RO + APPEND = READ_APPEND, RO + W = RW,
+ * READ_APPEND + W = RW. The result never depends on the order of the parts.
+ */
+export function strongerOf<L extends string, C extends string>(levels: Record<L, readonly C[]>, a: L, b: L): L {
+  const wanted = new Set<C>([...levels[a], ...levels[b]]);
+  const found = (Object.keys(levels) as L[]).find(
+    (level) => levels[level].length === wanted.size && levels[level].every((capability) => wanted.has(capability)),
+  );
+  // Cannot happen with the levels above (every union of two of them is one of them); tests check all pairs.
+  if (found === undefined) throw new Error(`No permission level combines ${a} and ${b}`);
+  return found;
+}
+
+function mergeLevels<L extends string, C extends string, R extends Partial<Record<string, L>>>(
+  levels: Record<L, readonly C[]>,
+  into: R | undefined,
+  part: R,
+): R {
+  const merged: Partial<Record<string, L>> = { ...into };
+  for (const [key, level] of Object.entries<L | undefined>(part)) {
+    if (level === undefined) continue;
+    const existing = merged[key];
+    merged[key] = existing === undefined ? level : strongerOf(levels, existing, level);
+  }
+  return merged as R;
+}
+
+/**
+ * Combines grant parts resource by resource: tables, secret scopes and bucket prefixes are merged per
+ * key (never replaced, as a spread would), two parts naming the same resource get the stronger level
+ * of the two (`strongerOf`), and mail is allowed when any part allows it. Lets a spec say each need
+ * once, next to its reason: `grants(securityLogging, { secrets: { operator: 'RO' } })`.
+ */
+export function grants(...parts: readonly Grants[]): Grants {
+  const merged: Grants = {};
+  for (const part of parts) {
+    if (part.tables !== undefined) merged.tables = mergeLevels(tablePermissionCapabilities, merged.tables, part.tables);
+    if (part.secrets !== undefined) merged.secrets = mergeLevels(permissionCapabilities, merged.secrets, part.secrets);
+    if (part.bucket !== undefined) merged.bucket = mergeLevels(permissionCapabilities, merged.bucket, part.bucket);
+    if (part.sendMail !== undefined) merged.sendMail = merged.sendMail === true || part.sendMail;
+  }
+  return merged;
+}
+
 export interface FunctionSpec {
   /** Handler module (exports `handler`), relative to the repository root. */
   entry: string;
@@ -36,10 +112,20 @@ export interface FunctionSpec {
 }
 
 /**
- * What every function that writes the security log needs: appending to the audit table (no update or
- * delete: the log is append-only) and the hashing key.
+ * What every function that writes the security log needs: appending to the audit table (PutItem only:
+ * no update or delete, the log is append-only) and the hashing key (the client address is stored as a
+ * keyed hash).
  */
 const securityLogging = { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } } as const satisfies Grants;
+
+/**
+ * The per-client counters of the routes with a `clientLimit` (below): one conditional UpdateItem per
+ * request, and a PutItem that restarts an expired counter. Writes only.
+ */
+const clientLimiting = { tables: { state: 'W' } } as const satisfies Grants;
+
+/** The Pinterest app id and secret (`app/pinterest-client`). */
+const pinterestApp = { secrets: { app: 'RO' } } as const satisfies Grants;
 
 export const functionSpecs = {
   getHealth: {
@@ -47,14 +133,14 @@ export const functionSpecs = {
     description: 'Liveness: answers without touching secrets or data',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: {},
+    grants: grants(),
   },
   getPrivacy: {
     entry: 'functions/get-privacy.ts',
     description: 'Serves the privacy policy as an HTML page',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: securityLogging,
+    grants: grants(securityLogging),
     assets: ['shared/content/privacy-policy.txt'],
   },
   authorizeOperator: {
@@ -62,29 +148,32 @@ export const functionSpecs = {
     description: 'Lambda authorizer: checks the operator credential against its stored hash',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { ...securityLogging, secrets: { keys: 'RO', operator: 'RO' } },
+    grants: grants(securityLogging, { secrets: { operator: 'RO' } }),
   },
   getAudit: {
     entry: 'functions/get-audit.ts',
     description: 'Lists the security log, newest first',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { ...securityLogging, tables: { audit: 'READ_APPEND' } },
+    // Queries the day partitions and the byKind index; with securityLogging: READ_APPEND.
+    grants: grants(securityLogging, { tables: { audit: 'RO' } }),
   },
   createOAuthLink: {
     entry: 'functions/create-oauth-link.ts',
     description: 'Creates a single-use link that starts the Pinterest connection',
     memoryMb: 256,
     timeoutSeconds: 10,
-    // The app credentials are read to refuse a link that could only fail (not configured → 409).
-    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO' } },
+    // The app credentials are read to refuse a link that could only fail (not configured → 409);
+    // the ticket is one conditional PutItem.
+    grants: grants(securityLogging, pinterestApp, { tables: { state: 'APPEND' } }),
   },
   openOAuthLink: {
     entry: 'functions/open-oauth-link.ts',
     description: 'Turns a connect link into a browser cookie and a redirect to Pinterest',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { state: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO' } },
+    // The ticket is consumed by a conditional DeleteItem and the state stored by a PutItem: no read.
+    grants: grants(securityLogging, clientLimiting, pinterestApp, { tables: { state: 'W' } }),
   },
   oauthCallback: {
     entry: 'functions/oauth-callback.ts',
@@ -92,21 +181,28 @@ export const functionSpecs = {
     memoryMb: 512,
     // Two serial Pinterest calls of 8 s each plus storage, inside API Gateway's 30 s.
     timeoutSeconds: 25,
-    grants: { tables: { state: 'RW', workflow: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' } },
+    // State: a refused consume reads the state to tell another browser from an unknown state.
+    // Workflow: reads the account and the pin, creates or replaces the account. Tokens: creates the
+    // connection's secret and deletes the previous one, never reads or overwrites one.
+    grants: grants(securityLogging, clientLimiting, pinterestApp, {
+      tables: { state: 'RW', workflow: 'RW' },
+      secrets: { tokens: 'W' },
+    }),
   },
   getAccount: {
     entry: 'functions/get-account.ts',
     description: 'Shows the connected accounts, never a token',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { workflow: 'RO', audit: 'APPEND' }, secrets: { keys: 'RO' } },
+    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
   },
   confirmAccount: {
     entry: 'functions/confirm-account.ts',
     description: 'Confirms and pins the connected account',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: { tables: { workflow: 'RW', audit: 'APPEND' }, secrets: { keys: 'RO' } },
+    // Reads the account and the pin, creates the pin, updates the account.
+    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -190,47 +286,3 @@ export interface ScheduleSpec {
 
 /** Timers (EventBridge Scheduler in AWS, a local timer in local mode). Later features add entries. */
 export const schedules: readonly ScheduleSpec[] = [];
-
-/**
- * Matches a request against the route table as API Gateway does: the method and every literal segment
- * must match; `{name}` segments become path parameters. No match (including a wrong method) is a 404.
- */
-export function matchRoute(
-  method: string,
-  path: string,
-): { route: RouteSpec; pathParameters: Record<string, string> } | undefined {
-  for (const route of routes) {
-    if (route.method !== method.toUpperCase()) continue;
-    const pathParameters = matchPath(route.path, path);
-    if (pathParameters !== undefined) return { route, pathParameters };
-  }
-  return undefined;
-}
-
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
-  if (want.length !== got.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [i, segment] of want.entries()) {
-    const actual = got[i] ?? '';
-    const param = /^\{(\w+)\}$/.exec(segment)?.[1];
-    if (param !== undefined) {
-      if (actual === '') return undefined;
-      const decoded = safeDecode(actual);
-      if (decoded === undefined) return undefined;
-      params[param] = decoded;
-    } else if (segment !== actual) {
-      return undefined;
-    }
-  }
-  return params;
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}

@@ -8,8 +8,9 @@ import { PinterestClient } from './adapters/pinterest/client';
 import { TokenVault } from './adapters/token-vault';
 import { requireBinding } from './config';
 import { NotConfiguredError } from './domain/errors';
+import { appCredentialsSchema, type AppCredentials } from './domain/pinterest-api';
 import { logger } from './observability/logger';
-import type { ConnectDeps } from './use-cases/ports';
+import type { ConnectDeps } from './use-cases/connect-ports';
 import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable } from './wiring';
 
 /** The Pinterest connection pieces of the composition root (see ./wiring.ts). */
@@ -34,17 +35,15 @@ export const pinterest = lazy(
     }),
 );
 
-const pinterestAppSecret = z.object({ clientId: z.string().trim().min(1), clientSecret: z.string().trim().min(1) });
-
 /**
  * The Pinterest app's id and secret (Secrets Manager, `app/pinterest-client`). Absent, empty or
  * malformed → NotConfiguredError, whose message says how to set them (a 409, or a page in a browser).
  */
-export async function pinterestApp(): Promise<{ clientId: string; clientSecret: string }> {
+export async function pinterestApp(): Promise<AppCredentials> {
   const name = names().pinterestApp;
-  let parsed = pinterestAppSecret.safeParse(await secretStore().get(name, z.unknown()));
+  let parsed = appCredentialsSchema.safeParse(await secretStore().get(name, z.unknown()));
   // A cached unusable value may have been fixed since: look once more past the cache.
-  if (!parsed.success) parsed = pinterestAppSecret.safeParse(await secretStore().get(name, z.unknown(), { bypassCache: true }));
+  if (!parsed.success) parsed = appCredentialsSchema.safeParse(await secretStore().get(name, z.unknown(), { bypassCache: true }));
   if (parsed.success) return parsed.data;
   throw new NotConfiguredError(
     `The Pinterest app credentials are not set. Store {"clientId":"…","clientSecret":"…"} (from My apps on developers.pinterest.com) ` +

@@ -7,7 +7,8 @@ import { DynamoTable } from './adapters/dynamo/table';
 import { SecretStore } from './adapters/secret-store';
 import { requireBinding, settings, type Settings } from './config';
 import { ConfigError } from './domain/errors';
-import { systemClock, type Clock } from './domain/ports';
+import type { SecurityLogPort } from './domain/security-event';
+import { systemClock, type Clock } from './domain/time';
 import { logger } from './observability/logger';
 import { secretNames } from './secrets';
 
@@ -65,15 +66,18 @@ export const securityLog = lazy(
 
 
 /**
- * The security log for use cases: a failed write is reported in the function log and never turns
- * finished work (a stored connection, a confirmed account) into an error answer.
+ * The security log every writer uses (HTTP middleware, authorizer, use cases): a failed write is
+ * reported in the function log and never turns finished work (a stored connection, a confirmed
+ * account, an answer already decided) into an error.
  */
-export const safeSecurityLog = lazy(() => ({
-  write: (event: Parameters<SecurityLog['write']>[0]) =>
-    securityLog()
-      .write(event)
-      .catch((error: unknown) => {
-        logger.error('security log write failed', { error, kind: event.kind });
-        return undefined;
-      }),
-}));
+export const safeSecurityLog = lazy(
+  (): SecurityLogPort => ({
+    write: (event) =>
+      securityLog()
+        .write(event)
+        .catch((error: unknown) => {
+          logger.error('security log write failed', { error, kind: event.kind });
+          return undefined;
+        }),
+  }),
+);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { z } from 'zod';
 import { isSensitiveKey, registerSecretValue } from '../observability/redact';
-import type { Clock } from '../domain/ports';
+import type { Clock } from '../domain/time';
 
 /**
  * JSON secrets in Secrets Manager, read through a short in-memory cache (bypassable, e.g. after a

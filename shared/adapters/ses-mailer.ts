@@ -3,7 +3,7 @@ import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { ValidationError } from '../domain/errors';
 import { mailMarker } from '../domain/keyed-hash';
-import type { Clock } from '../domain/ports';
+import type { Clock } from '../domain/time';
 
 /** Our own header on every mail we send; inbound mail carrying a valid one is ours (no loops). */
 export const MARKER_HEADER = 'X-MDZ-Publisher-Marker';

@@ -8,14 +8,10 @@ export const errorCodes = [
   'invalid_json',
   'unsupported_media_type',
   'payload_too_large',
-  'unauthorized',
-  'forbidden',
   'not_found',
-  'method_not_allowed',
   'conflict',
   'not_configured',
   'rate_limited',
-  'dependency_failed',
   'config_invalid',
   'internal_error',
 ] as const;
@@ -100,6 +96,12 @@ export class ConfigError extends AppError {
   }
 }
 
-export function isAppError(value: unknown): value is AppError {
-  return value instanceof AppError;
+/**
+ * A dependency (Pinterest, say) failed. Not an AppError: it is never shown to a caller as is. Each
+ * adapter's errors extend it with a stable `code` a use case can map to plain words, and a `summary`
+ * safe to log and show (kind and status, never a response body, a token or a secret).
+ */
+export abstract class DependencyError extends Error {
+  abstract readonly code: string;
+  abstract readonly summary: string;
 }

@@ -1,4 +1,5 @@
-import { requestedScopes } from './pinterest';
+import { z } from 'zod';
+import { environments, requestedScopes } from './pinterest';
 
 /**
  * Pure helpers for Pinterest's OAuth authorization-code flow. The redirect URI is derived from
@@ -44,3 +45,23 @@ export function nonceFromCookies(cookies: readonly string[] | undefined): string
     .map((cookie) => cookie.slice(NONCE_COOKIE.length + 1));
   return values.length === 1 && values[0] !== '' ? values[0] : undefined;
 }
+
+/** A start link's ticket as stored (under the keyed hash of its value, never the value). */
+export const ticketRecordSchema = z.object({
+  environment: z.enum(environments),
+  ticketId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type TicketRecord = z.infer<typeof ticketRecordSchema>;
+
+/** A pending sign-in's state as stored, bound to the browser by its nonce's keyed hash. */
+
+export const stateRecordSchema = z.object({
+  environment: z.enum(environments),
+  ticketId: z.string(),
+  nonceHash: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type StateRecord = z.infer<typeof stateRecordSchema>;

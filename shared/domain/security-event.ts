@@ -46,6 +46,17 @@ export type NewSecurityEvent = Omit<SecurityEvent, 'id' | 'time' | 'clientHash'>
   clientAddress?: string;
 };
 
+/**
+ * What any writer records about the request behind an entry, built in one place
+ * (shared/http/request-facts.ts) from API Gateway's event; the client address only to be hashed.
+ */
+export type RequestFacts = Pick<NewSecurityEvent, 'method' | 'path' | 'route' | 'userAgent' | 'clientAddress' | 'requestId'>;
+
+/** Where entries go. Writers get the safe one: a failed write is reported and never fails the work. */
+export interface SecurityLogPort {
+  write(event: NewSecurityEvent): Promise<unknown>;
+}
+
 export function outcomeForStatus(status: number): Outcome {
   if (status === 429) return 'rate_limited';
   if (status === 401 || status === 403) return 'denied';

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, RateLimitedError, type ErrorCode } from '../domain/errors';
-import { outcomeForStatus } from '../domain/security-event';
+import { outcomeForStatus, type SecurityLogPort } from '../domain/security-event';
+import { requestFacts } from './request-facts';
 import type { ClientLimiter } from '../adapters/dynamo/client-limiter';
-import type { SecurityLog } from '../adapters/dynamo/security-log';
 import { clientLimit, rateLimitOf } from './client-limit';
 import { lambdaContext, rememberPresentedCredential } from '../observability/lambda-context';
 import { logger } from '../observability/logger';
@@ -56,16 +56,22 @@ export function errorResponse(error: unknown, requestId: string, answers: 'json'
   return json(500, { error: { code: 'internal_error', message, requestId } });
 }
 
-const errorHandler = (answers: 'json' | 'page'): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
+/** Maps a thrown error to the answer, unless an earlier middleware already set one (it stands). */
+export const errorHandler = (answers: 'json' | 'page'): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
+    // middy starts a request with `undefined` although its type says `null`: either means none yet.
+    if (request.response) return;
     request.response = errorResponse(request.error, requestIdOf(request.event, request.context), answers);
   },
 });
 
+/** Per-request state lives on the request (`internal`), never in a middleware's closure: local mode runs requests concurrently in one process. */
+const STARTED_AT = 'mdzStartedAt';
+
 /** Correlation keys on every line, and one line per request with its outcome and duration. */
 const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
-  let startedAt = 0;
   const done = (request: middy.Request<HttpEvent, HttpResult>) => {
+    const startedAt = (request.internal as Record<string, number | undefined>)[STARTED_AT] ?? Date.now();
     logger.info('request completed', {
       method: request.event.requestContext.http.method,
       path: request.event.rawPath,
@@ -76,7 +82,7 @@ const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
   };
   return {
     before: (request) => {
-      startedAt = Date.now();
+      (request.internal as Record<string, number>)[STARTED_AT] = Date.now();
       logger.appendKeys({ apiRequestId: request.event.requestContext.requestId, route: request.event.routeKey });
     },
     after: done,
@@ -85,33 +91,25 @@ const requestKeys = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
 };
 
 /**
- * Writes one security-log entry per request, after the answer is known (errors included). A failed
- * write is logged and does not fail the request: the answer has already been decided.
+ * Writes one security-log entry per request, after the answer is known (errors included). The log
+ * given is the safe one (shared/wiring.ts): a failed write is reported there and never changes the
+ * answer, which has already been decided.
  */
-const securityLogging = (log: () => SecurityLog): middy.MiddlewareObj<HttpEvent, HttpResult> => {
+const securityLogging = (log: () => SecurityLogPort): middy.MiddlewareObj<HttpEvent, HttpResult> => {
   const write = async (request: middy.Request<HttpEvent, HttpResult>) => {
     const { event, context, response, error } = request;
     const status = response?.statusCode ?? 500;
     const errorCode = error instanceof AppError ? error.code : error ? 'internal_error' : undefined;
     const rateLimit = rateLimitOf(request);
-    try {
-      await log().write({
-        kind: 'http_request',
-        outcome: outcomeForStatus(status),
-        method: event.requestContext.http.method,
-        path: event.rawPath,
-        route: event.routeKey,
-        status,
-        ...(errorCode === undefined ? {} : { errorCode }),
-        userAgent: event.requestContext.http.userAgent,
-        clientAddress: event.requestContext.http.sourceIp,
-        requestId: event.requestContext.requestId,
-        lambdaRequestId: context.awsRequestId,
-        ...(rateLimit === undefined ? {} : { rateLimit: { limited: rateLimit.limited, remaining: rateLimit.remaining } }),
-      });
-    } catch (writeError) {
-      logger.error('security log write failed', { error: writeError });
-    }
+    await log().write({
+      kind: 'http_request',
+      outcome: outcomeForStatus(status),
+      ...requestFacts(event),
+      status,
+      ...(errorCode === undefined ? {} : { errorCode }),
+      lambdaRequestId: context.awsRequestId,
+      ...(rateLimit === undefined ? {} : { rateLimit: { limited: rateLimit.limited, remaining: rateLimit.remaining } }),
+    });
   };
   return { after: write, onError: write };
 };
@@ -122,7 +120,7 @@ export interface HttpHandlerOptions {
    * not depend on storage (`/health`). Passed in rather than imported here, so a function's bundle
    * only carries the storage clients it really uses.
    */
-  securityLog: (() => SecurityLog) | false;
+  securityLog: (() => SecurityLogPort) | false;
   /** `page` for routes a browser opens (the OAuth link and callback): errors answer as HTML pages. */
   answers?: 'json' | 'page';
   /** The per-client counters, for functions serving routes with a `clientLimit` in the route table. */

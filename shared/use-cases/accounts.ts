@@ -1,7 +1,7 @@
 import { accountView } from '../domain/account';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { environments, type PinterestEnvironment } from '../domain/pinterest';
-import type { AccountsPort, ConnectDeps, RequestFacts } from './ports';
+import type { AccountsPort, ConnectDeps, RequestFacts } from './connect-ports';
 
 /**
  * GET /account: per environment, the account's status, tier, ids, type, scopes (and what is missing),

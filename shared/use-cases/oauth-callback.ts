@@ -1,44 +1,47 @@
 import { statusAfterConnect, type AccountRecord, type ExpectedAccount } from '../domain/account';
-import { ConflictError, NotConfiguredError } from '../domain/errors';
+import { ConflictError, DependencyError, NotConfiguredError } from '../domain/errors';
+import { checkCallback, type AuthorizedCallback, type CallbackQuery, type CallbackRefusal } from '../domain/callback-request';
 import { keyedHash } from '../domain/keyed-hash';
 import { redirectUriFor } from '../domain/oauth';
 import { missingScopes, parseScopes, publishingScopes, type PinterestEnvironment } from '../domain/pinterest';
 import type { NewSecurityEvent, Outcome } from '../domain/security-event';
-import type { AppCredentials, ConnectDeps, RequestFacts, StateRecord, TokenAnswer } from './ports';
+import type { PinterestAccount, TokenResponse } from '../domain/pinterest-api';
+import type { AppCredentials, ConnectDeps, RequestFacts, StateRecord } from './connect-ports';
 
 export interface CallbackInput {
-  query: { code?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined };
-  nonce: string | undefined;
+  query: CallbackQuery;
+  /** API Gateway's `cookies`: the browser's nonce cookie is among them. */
+  cookies: readonly string[] | undefined;
   request: RequestFacts;
 }
 
 export type CallbackOutcome =
   | { kind: 'connected' | 'pending_confirmation' | 'missing_scopes'; account: AccountRecord; missing: string[] }
   | { kind: 'declined'; environment: PinterestEnvironment; error: string; description: string | undefined }
-  | { kind: 'invalid_request'; reason: 'missing_state' | 'unknown_state' | 'wrong_browser' | 'missing_code' }
+  | { kind: 'invalid_request'; reason: CallbackRefusal | 'unknown_state' | 'wrong_browser' }
   | { kind: 'wrong_account'; environment: PinterestEnvironment; username: string; accountId: string }
   | { kind: 'pinterest_failed'; environment: PinterestEnvironment; reason: string }
   | { kind: 'conflict'; environment: PinterestEnvironment };
 
-const bounded = (text: string | undefined, max = 300) => (text === undefined ? undefined : text.slice(0, max));
-
 /**
  * GET /oauth/callback, the token-exchange step. Steps:
- * 0. the Pinterest app credentials must be set (else NotConfiguredError, before anything is spent);
- * 1.–2. consume the state in one conditional delete on the state and the browser's nonce hash:
- *    missing, unknown, expired or used → refused; another browser → refused, the state left in place;
- * 3. `error=` → record it, never call the token endpoint;
- * 4. exchange the code at the state's environment (same redirect URI, HTTP Basic);
- * 5. read `/v5/user_account` with the in-memory token, and refuse an account other than the
+ * 1. check the parameters (checkCallback: a state, no repeated parameter, a code unless `error=`);
+ * 2. the Pinterest app credentials must be set (else NotConfiguredError, before anything is spent);
+ * 3. spend the state in one conditional delete on the state and the browser's nonce hash: unknown,
+ *    expired or used → refused; another browser → refused, the state left for the right one;
+ * 4. `error=` → record it, never call the token endpoint;
+ * 5. exchange the code at the state's environment (same redirect URI, HTTP Basic);
+ * 6. read `/v5/user_account` with the in-memory token, and refuse an account other than the
  *    expected one (configured, or pinned by an earlier confirmation) before anything is stored;
- * 6. store the tokens in a new secret, then the account and token metadata (conditional on the
+ * 7. store the tokens in a new secret, then the account and token metadata (conditional on the
  *    version read), then delete the previous connection's secret;
- * 7. log the OAuth response metadata: code and state as keyed hashes, scopes, error, time, agent.
+ * 8. log the OAuth response metadata: code and state as keyed hashes, scopes, error, time, agent.
+ * Outcomes the page shows are returned; anything else (not configured, storage down) is thrown.
  * https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/
  */
 export async function completeCallback(deps: ConnectDeps, input: CallbackInput): Promise<CallbackOutcome> {
   const key = await deps.hashingKey();
-  const { code, state, error } = input.query;
+  const { code, state } = input.query;
   const meta = {
     ...(state ? { stateHash: keyedHash(key, 'oauth-state', state) } : {}),
     ...(code ? { codeHash: keyedHash(key, 'oauth-code', code) } : {}),
@@ -46,10 +49,12 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
   const log = (outcome: Outcome, errorCode: string | undefined, detail: NonNullable<NewSecurityEvent['detail']> = {}) =>
     deps.securityLog.write({ kind: 'oauth_callback', outcome, ...input.request, ...(errorCode ? { errorCode } : {}), detail: { ...meta, ...detail } });
 
-  if (state === undefined || state === '') {
-    await log('client_error', 'missing_state');
-    return { kind: 'invalid_request', reason: 'missing_state' };
+  const checked = checkCallback(input.query, input.cookies);
+  if (!checked.ok) {
+    await log('client_error', checked.reason);
+    return { kind: 'invalid_request', reason: checked.reason };
   }
+  const callback = checked.request;
   // Without app credentials nothing can be exchanged: say so before the state is spent.
   let app: AppCredentials;
   try {
@@ -58,8 +63,8 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
     if (failure instanceof NotConfiguredError) await log('server_error', 'not_configured');
     throw failure;
   }
-  const nonceHash = input.nonce === undefined || input.nonce === '' ? undefined : keyedHash(key, 'oauth-nonce', input.nonce);
-  const consumed = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', state), nonceHash);
+  const nonceHash = callback.nonce === undefined ? undefined : keyedHash(key, 'oauth-nonce', callback.nonce);
+  const consumed = await deps.oauthState.consumeState(keyedHash(key, 'oauth-state', callback.state), nonceHash);
   if (consumed.kind === 'unknown') {
     await log('client_error', 'unknown_state');
     return { kind: 'invalid_request', reason: 'unknown_state' };
@@ -69,25 +74,20 @@ export async function completeCallback(deps: ConnectDeps, input: CallbackInput):
     await log('denied', 'wrong_browser', { environment: consumed.environment, stateKept: true });
     return { kind: 'invalid_request', reason: 'wrong_browser' };
   }
-  const record = consumed.record;
-  const environment = record.environment;
-  if (error !== undefined && error !== '') {
-    const description = bounded(input.query.error_description);
-    await log('client_error', 'authorization_declined', { environment, error: bounded(error) ?? '', ...(description ? { errorDescription: description } : {}) });
-    return { kind: 'declined', environment, error: bounded(error) ?? '', description };
+  const environment = consumed.record.environment;
+  if (callback.kind === 'declined') {
+    const { error, description } = callback;
+    await log('client_error', 'authorization_declined', { environment, error, ...(description ? { errorDescription: description } : {}) });
+    return { kind: 'declined', environment, error, description };
   }
-  if (code === undefined || code === '') {
-    await log('client_error', 'missing_code', { environment });
-    return { kind: 'invalid_request', reason: 'missing_code' };
-  }
-  return exchangeAndStore(deps, app, record, code, log);
+  return exchangeAndStore(deps, app, consumed.record, callback, log);
 }
 
 type Log = (outcome: Outcome, errorCode: string | undefined, detail?: NonNullable<NewSecurityEvent['detail']>) => Promise<unknown>;
 
-async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: StateRecord, code: string, log: Log): Promise<CallbackOutcome> {
+async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: StateRecord, callback: AuthorizedCallback, log: Log): Promise<CallbackOutcome> {
   const environment = state.environment;
-  const fetched = await fetchConnection(deps, app, environment, code);
+  const fetched = await fetchConnection(deps, app, environment, callback);
   if ('reason' in fetched) {
     await log('server_error', 'pinterest_failed', { environment, reason: fetched.reason });
     return { kind: 'pinterest_failed', environment, reason: fetched.reason };
@@ -131,8 +131,9 @@ async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: S
       previous,
     );
   } catch (error) {
-    // Nothing refers to the new secret: remove it, so no live token is left unaccounted for.
-    await deps.vault.delete(secretName);
+    // Nothing refers to the new secret: remove it, so no live token is left unaccounted for. If that
+    // fails too, the original failure still decides the answer and the orphan is logged by name.
+    await deps.vault.delete(secretName).catch(() => log('server_error', 'new_secret_not_deleted', { environment, secretName }));
     if (!(error instanceof ConflictError)) throw error;
     await log('client_error', 'concurrent_connection', { environment });
     return { kind: 'conflict', environment };
@@ -146,7 +147,7 @@ async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: S
   return { kind: status, account: stored, missing };
 }
 
-function refreshExpiry(tokens: TokenAnswer, now: Date): { refreshTokenExpiresAt?: string } {
+function refreshExpiry(tokens: TokenResponse, now: Date): { refreshTokenExpiresAt?: string } {
   if (tokens.refresh_token_expires_at !== undefined) return { refreshTokenExpiresAt: new Date(tokens.refresh_token_expires_at * 1000).toISOString() };
   if (tokens.refresh_token_expires_in !== undefined) {
     return { refreshTokenExpiresAt: new Date(now.getTime() + tokens.refresh_token_expires_in * 1000).toISOString() };
@@ -165,11 +166,11 @@ async function fetchConnection(
   deps: ConnectDeps,
   app: AppCredentials,
   environment: PinterestEnvironment,
-  code: string,
-): Promise<{ tokens: TokenAnswer; account: { id: string; username: string; account_type?: string | undefined; business_name?: string | null | undefined } } | { reason: string }> {
-  let tokens: TokenAnswer;
+  callback: AuthorizedCallback,
+): Promise<{ tokens: TokenResponse; account: PinterestAccount } | { reason: string }> {
+  let tokens: TokenResponse;
   try {
-    const exchanged = await deps.pinterest.exchangeCode(environment, app, { code, redirectUri: redirectUriFor(deps.settings.publicBaseUrl) }, deps.pinterestTimeoutMs);
+    const exchanged = await deps.pinterest.exchangeCode(environment, app, { code: callback.code, redirectUri: redirectUriFor(deps.settings.publicBaseUrl) }, deps.pinterestTimeoutMs);
     tokens = exchanged.data;
   } catch (error) {
     return { reason: `token exchange failed: ${describe(error)}` };
@@ -183,13 +184,7 @@ async function fetchConnection(
   }
 }
 
-/** A short, secret-free description of a Pinterest failure (kind and status, never a body). */
+/** A failure's safe one-line summary: the dependency's own, never a body or a token. */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const { kind, status, reason } = error as Error & { kind?: string; status?: number; reason?: string };
-    if (kind !== undefined) return `${kind}${status === undefined ? '' : ` (HTTP ${status})`}`;
-    if (reason !== undefined) return reason;
-    return error.name;
-  }
-  return 'unknown error';
+  return error instanceof DependencyError ? error.summary : 'unexpected error';
 }

@@ -1,18 +1,11 @@
-import { ValidationError } from '../domain/errors';
 import { keyedHash } from '../domain/keyed-hash';
 import { TICKET_SECONDS, START_PATH, authorizeUrl, redirectUriFor } from '../domain/oauth';
-import { epochSeconds } from '../domain/ports';
+import { epochSeconds } from '../domain/time';
 import type { PinterestEnvironment } from '../domain/pinterest';
-import type { ConnectDeps, RequestFacts } from './ports';
+import type { ConnectDeps, RequestFacts } from './connect-ports';
 
-/** The start link was missing, unknown, used or expired. */
-export class InvalidStartLinkError extends ValidationError {
-  constructor() {
-    super('This connect link is invalid, was already used, or has expired. Ask for a new one.', [
-      { path: 'query.ticket', message: 'invalid or expired' },
-    ]);
-  }
-}
+/** What opening a start link leads to: the page's outcome (returned, not thrown: the page renders it). */
+export type StartLinkOutcome = { kind: 'redirect'; location: string; nonce: string; cookieMaxAgeSeconds: number } | { kind: 'invalid_link' };
 
 /**
  * POST /oauth/start. Steps: 1. check the Pinterest app credentials are set; 2. draw a random ticket
@@ -44,7 +37,7 @@ export async function createStartLink(
 
 /**
  * GET /oauth/start?ticket=…. Steps: 0. check the Pinterest app credentials are set; 1. consume the ticket (one conditional delete; unknown, used or
- * expired → InvalidStartLinkError); 2. draw a browser nonce and a state (256 bits each); 3. store
+ * expired → `invalid_link`); 2. draw a browser nonce and a state (256 bits each); 3. store
  * the state's keyed hash with the nonce's hash, the environment and the ticket id, for at most
  * RETENTION_OAUTH_STATE_MINUTES; 4. answer the authorize URL and the nonce for the cookie.
  * https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/
@@ -53,14 +46,14 @@ export async function openStartLink(
   deps: ConnectDeps,
   ticket: string | undefined,
   request: RequestFacts,
-): Promise<{ location: string; nonce: string; cookieMaxAgeSeconds: number }> {
+): Promise<StartLinkOutcome> {
   // Checked before the ticket is spent, so the same link works once the credentials are set.
   const app = await deps.appCredentials();
   const key = await deps.hashingKey();
   const record = ticket === undefined || ticket === '' ? undefined : await deps.oauthState.consumeTicket(keyedHash(key, 'oauth-ticket', ticket));
   if (record === undefined) {
     await deps.securityLog.write({ kind: 'oauth_start', outcome: 'client_error', errorCode: 'invalid_ticket', ...request });
-    throw new InvalidStartLinkError();
+    return { kind: 'invalid_link' };
   }
   const nonce = deps.randomToken();
   const state = deps.randomToken();
@@ -85,5 +78,5 @@ export async function openStartLink(
     ...request,
     detail: { environment: record.environment, ticketId: record.ticketId, step: 'redirected', stateHash: keyedHash(key, 'oauth-state', state) },
   });
-  return { location, nonce, cookieMaxAgeSeconds: lifetime };
+  return { kind: 'redirect', location, nonce, cookieMaxAgeSeconds: lifetime };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DynamoTable, StaleRecordError } from '../../shared/adapters/dynamo/table';
 import { ValidationError } from '../../shared/domain/errors';
-import { FakeClock, epochSeconds } from '../../shared/domain/ports';
+import { epochSeconds } from '../../shared/domain/time';
+import { FakeClock } from '../support/fake-clock';
 import { clients, names, uniquePrefix } from '../support/aws';
 
 const record = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SecretStore } from '../../shared/adapters/secret-store';
-import { FakeClock } from '../../shared/domain/ports';
+import { FakeClock } from '../support/fake-clock';
 import { redactString } from '../../shared/observability/redact';
 import { clients, names, uniquePrefix } from '../support/aws';
 

@@ -18,6 +18,7 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../../local/emulators/secrets-manager';
+import { rejectionOf } from '../support/rejection';
 
 const DAY_MS = 86_400_000;
 const START = new Date('2026-03-01T12:00:00.000Z');
@@ -52,15 +53,7 @@ async function stop(): Promise<void> {
 }
 
 /** The error a call fails with; fails the test if the call succeeds. */
-async function failureOf(call: Promise<unknown>): Promise<Error> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
+const failureOf = (call: Promise<unknown>) => rejectionOf(call, Error);
 
 async function create(name: string, value: string): Promise<{ ARN: string; VersionId: string }> {
   const out = await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));

@@ -3,7 +3,7 @@ import { SecurityLog } from '../../shared/adapters/dynamo/security-log';
 import { DynamoTable } from '../../shared/adapters/dynamo/table';
 import { ValidationError } from '../../shared/domain/errors';
 import { keyedHash } from '../../shared/domain/keyed-hash';
-import { FakeClock } from '../../shared/domain/ports';
+import { FakeClock } from '../support/fake-clock';
 import { clients, names, uniquePrefix } from '../support/aws';
 
 const key = Buffer.alloc(32, 3);

@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { MARKER_HEADER, SesMailer } from '../../shared/adapters/ses-mailer';
 import { ValidationError } from '../../shared/domain/errors';
 import { isOurMailMarker } from '../../shared/domain/keyed-hash';
-import { FakeClock } from '../../shared/domain/ports';
+import { FakeClock } from '../support/fake-clock';
 import { clients, names, uniquePrefix } from '../support/aws';
 
 interface StoredMail {

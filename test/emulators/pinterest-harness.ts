@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPinterestEmulator, type PinterestEmulator, type PinterestEmulatorOptions, type PinterestEnvironment } from '../../local/emulators/pinterest';
+import { FakeClock as MovableClock } from '../support/fake-clock';
 
 /** Shared by the Pinterest emulator suites: a fake clock and a client that speaks plain HTTP. */
 
@@ -26,14 +27,10 @@ export interface TokenBody {
   response_type: string;
 }
 
-export class FakeClock {
-  private nowMs = Date.parse('2026-03-01T12:00:00.000Z');
-  readonly read = (): Date => new Date(this.nowMs);
-  advance(ms: number): void {
-    this.nowMs += ms;
-  }
-  get seconds(): number {
-    return Math.floor(this.nowMs / 1000);
+/** The emulator tests' clock, starting at a fixed moment. */
+export class FakeClock extends MovableClock {
+  constructor() {
+    super('2026-03-01T12:00:00.000Z');
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SecretStore } from '../../shared/adapters/secret-store';
-import { FakeClock } from '../../shared/domain/ports';
+import { FakeClock } from '../support/fake-clock';
 import { clients, names } from '../support/aws';
 import { callFunction } from '../support/http';
 import { PUBLIC_BASE_URL, REDIRECT_URI, authorize, callback, callbackLog, connect, createLink, openLink, setUpConnectFlow, tokenSecretCount } from '../support/oauth-flow';

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { SecretStore } from '../../shared/adapters/secret-store';
-import { FakeClock } from '../../shared/domain/ports';
+import { FakeClock } from '../support/fake-clock';
 import { clients, names } from '../support/aws';
 import { callFunction, type TestResponse } from '../support/http';
 import { authorize, callback, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';

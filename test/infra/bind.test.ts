@@ -5,22 +5,16 @@ import { testApp } from '../support/cdk';
 import { bind } from '../../infra/bind';
 import { Data } from '../../infra/constructs/data';
 import { PublisherFunction } from '../../infra/constructs/publisher-function';
-import type { FunctionSpec } from '../../shared/routes';
+import type { FunctionSpec, Grants, Permission, TablePermission } from '../../shared/routes';
 
-const spec: FunctionSpec = {
-  entry: 'functions/get-health.ts',
-  description: 'bind probe',
-  memoryMb: 256,
-  timeoutSeconds: 5,
-  grants: {
-    tables: { workflow: 'RO', audit: 'RW' },
-    secrets: { tokens: 'RW', app: 'RO' },
-    bucket: { 'media/': 'RW' },
-    sendMail: true,
-  },
-};
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
 
-function build() {
+function build(grants: Grants) {
+  const spec: FunctionSpec = { entry: 'functions/get-health.ts', description: 'bind probe', memoryMb: 256, timeoutSeconds: 5, grants };
   const app = testApp();
   const stack = new Stack(app, 'Bind', { env: { account: '111122223333', region: 'eu-west-1' } });
   const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30 });
@@ -31,21 +25,30 @@ function build() {
     secretPrefix: 'mdz-publisher/',
     senderEmail: 'info@ecooffice.net',
   });
-  return { app, template: Template.fromStack(stack), stack, data };
+  const template = Template.fromStack(stack);
+  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+  const ref = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+  /** Sorted actions of the statements naming exactly this resource (among others). */
+  const actionsOn = (resource: unknown) =>
+    statements
+      .filter((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+      .sort();
+  return { app, template, stack, data, statements, ref, actionsOn };
 }
 
 describe('bind (environment and least privilege in one call)', () => {
-  const { app, template, stack, data } = build();
-  const statements = () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    return Object.values(policies).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties.PolicyDocument.Statement,
-    );
-  };
-  const ref = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as never);
+  const probe = build({
+    tables: { workflow: 'RO', audit: 'READ_APPEND' },
+    secrets: { tokens: 'W', app: 'RO' },
+    bucket: { 'media/': 'RW' },
+    sendMail: true,
+  });
 
   it('sets exactly the environment variables of the granted resources', () => {
+    const { template, ref, data } = probe;
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -62,35 +65,67 @@ describe('bind (environment and least privilege in one call)', () => {
     expect(fn.Properties.Environment.Variables.STATE_TABLE).toBeUndefined();
   });
 
-  it('grants read-only table access without write actions', () => {
-    const workflowArn = { 'Fn::GetAtt': [ref(data.tables.workflow), 'Arn'] };
-    const onWorkflow = statements().filter((s) => JSON.stringify(s.Resource).includes(ref(data.tables.workflow)));
-    expect(onWorkflow.length).toBeGreaterThan(0);
-    const actions = onWorkflow.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]) as string[]);
-    expect(actions).toContain('dynamodb:Query');
-    expect(actions).not.toContain('dynamodb:PutItem');
-    expect(actions).not.toContain('dynamodb:UpdateItem');
-    expect(JSON.stringify(onWorkflow)).toContain(JSON.stringify(workflowArn));
-    const onAudit = statements().filter((s) => JSON.stringify(s.Resource).includes(ref(data.tables.audit)));
-    expect(onAudit.flatMap((s) => s.Action as string[])).toContain('dynamodb:PutItem');
+  // Read is GetItem and Query, on the table and (for a query by index) its GSIs; writes go to the table.
+  const tableCases: Array<[TablePermission, string[], string[]]> = [
+    ['RO', ['dynamodb:GetItem', 'dynamodb:Query'], ['dynamodb:GetItem', 'dynamodb:Query']],
+    ['APPEND', ['dynamodb:PutItem'], []],
+    ['READ_APPEND', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], ['dynamodb:GetItem', 'dynamodb:Query']],
+    ['W', ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], []],
+    ['RW', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:Query']],
+  ];
+  it.each(tableCases)('grants table level %s exactly its actions (table, then GSIs)', (level, onTable, onIndexes) => {
+    const { actionsOn, ref, data, app } = build({ tables: { workflow: level } });
+    const tableArn = { 'Fn::GetAtt': [ref(data.tables.workflow), 'Arn'] };
+    expect(actionsOn(tableArn)).toEqual(onTable);
+    expect(actionsOn({ 'Fn::Join': ['', [tableArn, '/index/*']] })).toEqual(onIndexes);
+    // The GSI wildcard is acknowledged exactly when it is granted.
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  const secretCases: Array<[Permission, string[]]> = [
+    ['RO', ['secretsmanager:GetSecretValue']],
+    ['W', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']],
+    ['RW', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue']],
+  ];
+  it.each(secretCases)('grants secret level %s exactly its actions, on its scope only', (level, actions) => {
+    const { statements, app } = build({ secrets: { tokens: level } });
+    const secretStatements = statements.filter((s) => JSON.stringify(s.Resource).includes('secretsmanager'));
+    expect(secretStatements).toHaveLength(1);
+    expect(JSON.stringify(secretStatements[0]?.Resource)).toContain('secret:mdz-publisher/tokens/*');
+    expect([secretStatements[0]?.Action].flat().sort()).toEqual(actions);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  const bucketCases: Array<[Permission, string[], boolean]> = [
+    ['RO', ['s3:GetObject'], true],
+    ['W', ['s3:DeleteObject', 's3:PutObject'], false],
+    ['RW', ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], true],
+  ];
+  it.each(bucketCases)('grants bucket level %s its object actions under the prefix, listing only to readers', (level, objectActions, lists) => {
+    const { statements, app } = build({ bucket: { 'media/': level } });
+    const s3Statements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+    const onObjects = s3Statements.filter((s) => JSON.stringify(s.Resource).includes('/media/*'));
+    expect(onObjects.flatMap((s) => [s.Action].flat()).sort()).toEqual(objectActions);
+    const listing = s3Statements.filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+    expect(listing.map((s) => s.Condition)).toEqual(lists ? [{ StringLike: { 's3:prefix': ['media/*'] } }] : []);
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('scopes secrets to their prefix, with write actions only where granted', () => {
-    const secretStatements = statements().filter((s) => JSON.stringify(s.Resource).includes('secretsmanager'));
+    const secretStatements = probe.statements.filter((s) => JSON.stringify(s.Resource).includes('secretsmanager'));
     const byScope = (scope: string) => secretStatements.find((s) => JSON.stringify(s.Resource).includes(`secret:mdz-publisher/${scope}/*`));
-    expect(byScope('tokens')?.Action).toEqual(expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']));
-    expect([...(byScope('app')?.Action as string[])].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect([byScope('tokens')?.Action].flat().sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']);
+    expect([byScope('app')?.Action].flat()).toEqual(['secretsmanager:GetSecretValue']);
     expect(byScope('operator')).toBeUndefined();
   });
 
-  it('scopes bucket access to the key prefix and mail to the sender identity', () => {
-    expect(JSON.stringify(statements())).toContain('/media/*');
-    const ses = statements().find((s) => s.Action === 'ses:SendRawEmail');
+  it('scopes mail to the sender identity', () => {
+    const ses = probe.statements.find((s) => s.Action === 'ses:SendRawEmail');
     expect(JSON.stringify(ses?.Resource)).toContain('identity/info@ecooffice.net');
     expect(JSON.stringify(ses?.Resource)).toContain('identity/ecooffice.net');
   });
 
   it('leaves no unacknowledged cdk-nag finding', () => {
-    expect(() => app.synth()).not.toThrow();
+    expect(() => probe.app.synth()).not.toThrow();
   });
 });

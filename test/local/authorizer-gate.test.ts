@@ -5,7 +5,7 @@ import { invoke } from '../../local/lambda-runtime';
 import type * as LambdaRuntime from '../../local/lambda-runtime';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { hashOperatorCredential } from '../../shared/domain/operator-credential';
-import { systemClock } from '../../shared/domain/ports';
+import { systemClock } from '../../shared/domain/time';
 import { secretNames } from '../../shared/secrets';
 import { clients, names as seeded, uniquePrefix } from '../support/aws';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ensureTables, seedSecrets, StaleLocalDataError } from '../../local/boot';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { credentialMatches, operatorCredentialRecord } from '../../shared/domain/operator-credential';
-import { systemClock } from '../../shared/domain/ports';
+import { systemClock } from '../../shared/domain/time';
 import { secretNames } from '../../shared/secrets';
 import { tableList } from '../../shared/tables';
 import { clients, uniquePrefix } from '../support/aws';

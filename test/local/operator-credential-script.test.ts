@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { credentialMatches, operatorCredentialRecord, type OperatorCredentialRecord } from '../../shared/domain/operator-credential';
-import { systemClock } from '../../shared/domain/ports';
+import { systemClock } from '../../shared/domain/time';
 import { secretNames } from '../../shared/secrets';
 import { clients, uniquePrefix } from '../support/aws';
 

@@ -2,7 +2,9 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { buildHttpApiEvent, readHttpApiResult } from '../../local/api-event';
 import { ConflictError, RateLimitedError } from '../../shared/domain/errors';
-import { httpHandler, type HttpHandlerFn } from '../../shared/http/handler';
+import { errorHandler, httpHandler, type HttpEvent, type HttpHandlerFn } from '../../shared/http/handler';
+import type { HttpResult } from '../../shared/http/responses';
+import type middy from '@middy/core';
 import { jsonBody } from '../../shared/http/input';
 import { json } from '../../shared/http/responses';
 
@@ -75,5 +77,16 @@ describe('the HTTP middleware stack', () => {
     const payload = JSON.parse(res.text) as { error: { code: string; message: string } };
     expect(payload.error.code).toBe(code);
     expect(payload.error.message).toContain(message);
+  });
+
+  it('leaves a response an earlier middleware already set alone, and maps the error otherwise', async () => {
+    const event = buildHttpApiEvent({ method: 'GET', url: '/x', requestId: 'api-req-2' });
+    const set = json(202, { kept: true });
+    const withResponse = { event, context, response: set, error: new Error('late failure'), internal: {} } as unknown as middy.Request<HttpEvent, HttpResult>;
+    await errorHandler('json').onError?.(withResponse);
+    expect(withResponse.response).toBe(set);
+    const without = { event, context, response: undefined, error: new ConflictError('busy'), internal: {} } as unknown as middy.Request<HttpEvent, HttpResult>;
+    await errorHandler('json').onError?.(without);
+    expect(without.response?.statusCode).toBe(409);
   });
 });

@@ -46,30 +46,44 @@ export class AccountStore {
   /**
    * Pins the id the operator saw, then confirms the pending account in one conditional write. The pin
    * comes first and is idempotent, so a failure between the two writes leaves a retryable state
-   * (still pending, already pinned) rather than a confirmed account nothing protects.
+   * (still pending, already pinned) rather than a confirmed account nothing protects. If the
+   * confirmation loses because another account connected meanwhile, the pin this call made is taken
+   * back (conditionally: only this call's pin), or that account could never be confirmed.
    */
   async confirm(current: AccountRecord, confirmedAt: string): Promise<AccountRecord> {
-    await this.pin(current.environment, current.accountId, confirmedAt);
-    return this.table.transition(
-      currentKey(current.environment),
-      { version: current.version, status: ['pending_confirmation'], attributes: { accountId: current.accountId } },
-      { status: 'connected', confirmedAt },
-      accountRecordSchema,
-    );
+    const pinnedNow = await this.pin(current.environment, current.accountId, confirmedAt);
+    try {
+      return await this.table.transition(
+        currentKey(current.environment),
+        { version: current.version, status: ['pending_confirmation'], attributes: { accountId: current.accountId } },
+        { status: 'connected', confirmedAt },
+        accountRecordSchema,
+      );
+    } catch (error) {
+      if (pinnedNow && error instanceof ConflictError && (await this.get(current.environment))?.accountId !== current.accountId) {
+        await this.table.consume(pinnedKey(current.environment), pinnedSchema, { accountId: current.accountId, pinnedAt: confirmedAt });
+      }
+      throw error;
+    }
   }
 
-  /** Pins once: a pending account only exists while nothing is pinned (the callback refuses others). */
-  private async pin(env: PinterestEnvironment, accountId: string, pinnedAt: string): Promise<void> {
+  /**
+   * Pins once: a pending account only exists while nothing is pinned (the callback refuses others).
+   * Answers whether this call wrote the pin.
+   */
+  private async pin(env: PinterestEnvironment, accountId: string, pinnedAt: string): Promise<boolean> {
     const pinned = await this.pinned(env);
-    if (pinned?.accountId === accountId) return;
+    if (pinned?.accountId === accountId) return false;
     if (pinned !== undefined) throw new ConflictError(`Account ${pinned.accountId} is already pinned for ${env}`);
     try {
       await this.table.create({ ...pinnedKey(env), accountId, pinnedAt });
+      return true;
     } catch (error) {
       // A concurrent confirmation pinned first: the same account is fine, another one is a conflict.
       if (!(error instanceof ConflictError)) throw error;
       const winner = await this.pinned(env);
       if (winner?.accountId !== accountId) throw new ConflictError(`Account ${winner?.accountId ?? 'unknown'} was pinned for ${env} at the same time`);
+      return false;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { keyedHash } from '../../domain/keyed-hash';
-import { epochSeconds, type Clock } from '../../domain/ports';
+import { epochSeconds, type Clock } from '../../domain/time';
 import type { DynamoTable } from './table';
 
 /** What one counted request learned: whether it is over the limit, and how it stands. */

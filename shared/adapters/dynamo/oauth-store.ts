@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { environments } from '../../domain/pinterest';
-import type { ConsumedState } from '../../use-cases/ports';
+import { stateRecordSchema, ticketRecordSchema, type StateRecord, type TicketRecord } from '../../domain/oauth';
+import type { ConsumedState } from '../../use-cases/connect-ports';
 import type { DynamoTable } from './table';
 
 /**
@@ -9,23 +8,6 @@ import type { DynamoTable } from './table';
  * (and, for a state, the browser's nonce hash), so a reused, unknown or expired one reads as absent,
  * and two concurrent callers cannot both win.
  */
-
-export const ticketRecordSchema = z.object({
-  environment: z.enum(environments),
-  ticketId: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.number(),
-});
-export type TicketRecord = z.infer<typeof ticketRecordSchema>;
-
-export const stateRecordSchema = z.object({
-  environment: z.enum(environments),
-  ticketId: z.string(),
-  nonceHash: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.number(),
-});
-export type StateRecord = z.infer<typeof stateRecordSchema>;
 
 const ticketKey = (hash: string) => ({ pk: `OAUTH_TICKET#${hash}`, sk: 'TICKET' });
 const stateKey = (hash: string) => ({ pk: `OAUTH_STATE#${hash}`, sk: 'STATE' });

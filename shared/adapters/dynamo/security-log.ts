@@ -10,7 +10,7 @@ import {
   type SecurityEvent,
   type SecurityEventKind,
 } from '../../domain/security-event';
-import type { Clock } from '../../domain/ports';
+import type { Clock } from '../../domain/time';
 import type { DynamoTable, Page } from './table';
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
-import { epochSeconds, type Clock } from '../../domain/ports';
+import { epochSeconds, type Clock } from '../../domain/time';
 import { TTL_ATTRIBUTE, tableList } from '../../tables';
 
 /**

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
+import type { AppCredentials } from '../../domain/pinterest-api';
 import { PinterestApiError, PinterestNetworkError, PinterestResponseError, type RateLimit } from './errors';
 import { failedBeforeSend, networkErrorCode, undiciTransport, type HttpTransport } from './http';
 import { accountSchema, errorBodySchema, tokenResponseSchema, type PinterestAccount, type TokenResponse } from './schemas';
@@ -23,11 +24,6 @@ export interface PinterestClientOptions {
   timeoutMs?: number;
   /** Told about every call (no bodies, no query, no tokens): for the function log. */
   onCall?: (facts: { environment: PinterestEnvironment; method: string; path: string; status: number | 'network_error'; requestId?: string; durationMs: number; rateLimit?: RateLimit }) => void;
-}
-
-export interface AppCredentials {
-  clientId: string;
-  clientSecret: string;
 }
 
 export interface PinterestResult<T> {

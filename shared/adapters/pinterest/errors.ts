@@ -1,3 +1,4 @@
+import { DependencyError } from '../../domain/errors';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 
 /** Rate-limit facts from Pinterest's `x-ratelimit-limit`, `-remaining` and `-reset` headers. */
@@ -18,21 +19,46 @@ export type PinterestErrorKind =
   | 'invalid_request' // other 4xx: a field Pinterest refused
   | 'server_error'; // ≥ 500: the call may or may not have been processed
 
-/** Pinterest answered with an error: carries its code, message, HTTP status and request id. */
-export class PinterestApiError extends Error {
-  readonly kind: PinterestErrorKind;
+/** Every Pinterest failure's stable code: an answer's kind, or how the call failed without one. */
+export type PinterestErrorCode = PinterestErrorKind | 'not_sent' | 'outcome_unknown' | 'unexpected_answer';
+
+/**
+ * The one base of the Pinterest client's errors: a stable `code` (what a use case maps to plain words)
+ * and a one-line `summary` that is safe to log and show (no body, no token, no secret).
+ */
+export abstract class PinterestError extends DependencyError {
+  abstract override readonly code: PinterestErrorCode;
 
   constructor(
     readonly environment: PinterestEnvironment,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Pinterest answered with an error: carries its code, message, HTTP status and request id. */
+export class PinterestApiError extends PinterestError {
+  readonly kind: PinterestErrorKind;
+  readonly code: PinterestErrorCode;
+
+  constructor(
+    environment: PinterestEnvironment,
     readonly status: number,
     readonly pinterestCode: number | undefined,
     readonly pinterestMessage: string,
     readonly requestId: string | undefined,
     readonly rateLimit: RateLimit,
   ) {
-    super(`Pinterest ${environment} answered ${status}${pinterestCode === undefined ? '' : ` (code ${pinterestCode})`}: ${pinterestMessage}`);
+    super(environment, `Pinterest ${environment} answered ${status}${pinterestCode === undefined ? '' : ` (code ${pinterestCode})`}: ${pinterestMessage}`);
     this.name = 'PinterestApiError';
     this.kind = classify(status, pinterestCode, pinterestMessage);
+    this.code = this.kind;
+  }
+
+  get summary(): string {
+    return `${this.kind} (HTTP ${String(this.status)}${this.pinterestCode === undefined ? '' : `, code ${String(this.pinterestCode)}`})`;
   }
 
   /** Seconds to wait before a retry can help (rate limits), when Pinterest said. */
@@ -56,27 +82,40 @@ function classify(status: number, code: number | undefined, message: string): Pi
  * Pinterest (connection refused, name not resolved, connect timeout): only then is a retry of a
  * non-idempotent call safe. Any other timeout or dropped connection may have been processed.
  */
-export class PinterestNetworkError extends Error {
+export class PinterestNetworkError extends PinterestError {
+  readonly code: PinterestErrorCode;
+
   constructor(
-    readonly environment: PinterestEnvironment,
+    environment: PinterestEnvironment,
     readonly beforeSend: boolean,
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`Pinterest ${environment} unreachable (${reason}${beforeSend ? ', not sent' : ', may have been processed'})`, options);
+    super(environment, `Pinterest ${environment} unreachable (${reason}${beforeSend ? ', not sent' : ', may have been processed'})`, options);
     this.name = 'PinterestNetworkError';
+    this.code = beforeSend ? 'not_sent' : 'outcome_unknown';
+  }
+
+  get summary(): string {
+    return this.reason;
   }
 }
 
 /** Pinterest answered 2xx with a body that is not what the API promises. */
-export class PinterestResponseError extends Error {
+export class PinterestResponseError extends PinterestError {
+  readonly code: PinterestErrorCode = 'unexpected_answer';
+
   constructor(
-    readonly environment: PinterestEnvironment,
+    environment: PinterestEnvironment,
     readonly status: number,
     readonly requestId: string | undefined,
     reason: string,
   ) {
-    super(`Pinterest ${environment} sent an unexpected ${status} response: ${reason}`);
+    super(environment, `Pinterest ${environment} sent an unexpected ${status} response: ${reason}`);
     this.name = 'PinterestResponseError';
+  }
+
+  get summary(): string {
+    return `unexpected answer (HTTP ${String(this.status)})`;
   }
 }

@@ -1,23 +1,16 @@
 import type { AccountRecord } from '../domain/account';
-import type { Clock } from '../domain/ports';
+import type { Clock } from '../domain/time';
 import type { PinterestEnvironment } from '../domain/pinterest';
-import type { NewSecurityEvent } from '../domain/security-event';
+import type { RequestFacts, SecurityLogPort } from '../domain/security-event';
+import type { StateRecord, TicketRecord } from '../domain/oauth';
+import type { AppCredentials, PinterestAccount, TokenResponse } from '../domain/pinterest-api';
+
+export type { AppCredentials, RequestFacts, SecurityLogPort, StateRecord, TicketRecord };
 
 /**
  * The ports the connect use cases need. Adapters in shared/adapters implement them; tests may pass
  * in-memory fakes. Use cases never import AWS or HTTP code.
  */
-
-export interface TicketRecord {
-  environment: PinterestEnvironment;
-  ticketId: string;
-  createdAt: string;
-  expiresAt: number;
-}
-
-export interface StateRecord extends TicketRecord {
-  nonceHash: string;
-}
 
 export interface OAuthStatePort {
   putTicket(ticketHash: string, record: TicketRecord): Promise<void>;
@@ -45,31 +38,9 @@ export interface TokenVaultPort {
   delete(secretName: string): Promise<void>;
 }
 
-export interface TokenAnswer {
-  access_token: string;
-  expires_in: number;
-  scope?: string | undefined;
-  refresh_token?: string | undefined;
-  refresh_token_expires_in?: number | undefined;
-  refresh_token_expires_at?: number | undefined;
-}
-
 export interface PinterestOAuthPort {
-  exchangeCode(
-    env: PinterestEnvironment,
-    app: { clientId: string; clientSecret: string },
-    grant: { code: string; redirectUri: string },
-    timeoutMs?: number,
-  ): Promise<{ data: TokenAnswer; requestId: string | undefined }>;
-  userAccount(
-    env: PinterestEnvironment,
-    accessToken: string,
-    timeoutMs?: number,
-  ): Promise<{ data: { id: string; username: string; account_type?: string | undefined; business_name?: string | null | undefined } }>;
-}
-
-export interface SecurityLogPort {
-  write(event: NewSecurityEvent): Promise<unknown>;
+  exchangeCode(env: PinterestEnvironment, app: AppCredentials, grant: { code: string; redirectUri: string }, timeoutMs?: number): Promise<{ data: TokenResponse }>;
+  userAccount(env: PinterestEnvironment, accessToken: string, timeoutMs?: number): Promise<{ data: PinterestAccount }>;
 }
 
 export interface ConnectSettings {
@@ -94,19 +65,4 @@ export interface ConnectDeps {
   settings: ConnectSettings;
   /** Budget for each Pinterest call, so the serial calls of one callback fit the Lambda timeout. */
   pinterestTimeoutMs: number;
-}
-
-/** Facts about the HTTP request, for the security log. */
-export interface RequestFacts {
-  method: string;
-  path: string;
-  userAgent?: string;
-  clientAddress?: string;
-  requestId?: string;
-}
-
-/** The Pinterest app's id and secret (HTTP Basic at the token endpoint). */
-export interface AppCredentials {
-  clientId: string;
-  clientSecret: string;
 }

@@ -1,0 +1,362 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { iamActions } from '../../infra/bind';
+import { repoRoot } from '../../infra/constructs/publisher-function';
+import { PublisherStack } from '../../infra/publisher-stack';
+import {
+  functionSpecs,
+  grants,
+  permissionCapabilities,
+  strongerOf,
+  tablePermissionCapabilities,
+  type FunctionId,
+  type Grants,
+  type Permission,
+  type SecretScope,
+  type TablePermission,
+} from '../../shared/routes';
+import { tables as tableDefs, type TableName } from '../../shared/tables';
+import { testApp } from '../support/cdk';
+
+const tableLevels = Object.keys(tablePermissionCapabilities) as TablePermission[];
+const levels = Object.keys(permissionCapabilities) as Permission[];
+
+describe('grants() merges parts resource by resource', () => {
+  it('keeps every resource of every part (a spread would drop the first part’s tables or secrets)', () => {
+    expect(grants({ tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } }, { tables: { workflow: 'RO' }, secrets: { app: 'RO' } })).toEqual({
+      tables: { audit: 'APPEND', workflow: 'RO' },
+      secrets: { keys: 'RO', app: 'RO' },
+    });
+    expect(grants({ bucket: { 'media/': 'RO' } }, { bucket: { 'mail/inbound/': 'W' } })).toEqual({ bucket: { 'media/': 'RO', 'mail/inbound/': 'W' } });
+  });
+
+  it('gives a resource named twice the stronger level, never the later one', () => {
+    expect(grants({ tables: { audit: 'RW' } }, { tables: { audit: 'APPEND' } })).toEqual({ tables: { audit: 'RW' } });
+    expect(grants({ tables: { audit: 'APPEND' } }, { tables: { audit: 'RO' } })).toEqual({ tables: { audit: 'READ_APPEND' } });
+    expect(grants({ secrets: { tokens: 'W' } }, { secrets: { tokens: 'RO' } })).toEqual({ secrets: { tokens: 'RW' } });
+    expect(grants({ bucket: { 'media/': 'RW' } }, { bucket: { 'media/': 'RO' } })).toEqual({ bucket: { 'media/': 'RW' } });
+  });
+
+  it('allows mail when any part does, and changes no part', () => {
+    const first = { sendMail: true, tables: { audit: 'APPEND' } } satisfies Grants;
+    const second = { sendMail: false, tables: { audit: 'RO' } } satisfies Grants;
+    expect(grants(first, second)).toEqual({ sendMail: true, tables: { audit: 'READ_APPEND' } });
+    expect(grants(second)).toEqual({ sendMail: false, tables: { audit: 'RO' } });
+    expect(first).toEqual({ sendMail: true, tables: { audit: 'APPEND' } });
+    expect(grants()).toEqual({});
+  });
+
+  // The order, as a table: what two table levels on one resource combine to.
+  const tableJoins: Record<TablePermission, Record<TablePermission, TablePermission>> = {
+    RO: { RO: 'RO', APPEND: 'READ_APPEND', READ_APPEND: 'READ_APPEND', W: 'RW', RW: 'RW' },
+    APPEND: { RO: 'READ_APPEND', APPEND: 'APPEND', READ_APPEND: 'READ_APPEND', W: 'W', RW: 'RW' },
+    READ_APPEND: { RO: 'READ_APPEND', APPEND: 'READ_APPEND', READ_APPEND: 'READ_APPEND', W: 'RW', RW: 'RW' },
+    W: { RO: 'RW', APPEND: 'W', READ_APPEND: 'RW', W: 'W', RW: 'RW' },
+    RW: { RO: 'RW', APPEND: 'RW', READ_APPEND: 'RW', W: 'RW', RW: 'RW' },
+  };
+  it.each(tableLevels)('combines table level %s with every level as documented, whatever the order', (a) => {
+    for (const b of tableLevels) {
+      expect({ a, b, combined: strongerOf(tablePermissionCapabilities, a, b) }).toEqual({ a, b, combined: tableJoins[a][b] });
+      expect(strongerOf(tablePermissionCapabilities, b, a)).toBe(tableJoins[a][b]);
+      // Never weaker than either part: everything a or b allows, and nothing else.
+      const union = new Set([...tablePermissionCapabilities[a], ...tablePermissionCapabilities[b]]);
+      expect(new Set(tablePermissionCapabilities[tableJoins[a][b]])).toEqual(union);
+    }
+  });
+
+  it('combines secret and bucket levels: RO + W = RW, a level with itself is itself', () => {
+    const joins: Record<Permission, Record<Permission, Permission>> = {
+      RO: { RO: 'RO', W: 'RW', RW: 'RW' },
+      W: { RO: 'RW', W: 'W', RW: 'RW' },
+      RW: { RO: 'RW', W: 'RW', RW: 'RW' },
+    };
+    for (const a of levels) for (const b of levels) expect(strongerOf(permissionCapabilities, a, b)).toBe(joins[a][b]);
+  });
+});
+
+describe('the effective grants of every function', () => {
+  // Pinned: a change here is a change of what a deployed function may do, and belongs in review.
+  it('are exactly these', () => {
+    const effective = Object.fromEntries(Object.entries(functionSpecs).map(([fnId, spec]) => [fnId, spec.grants]));
+    expect(effective).toEqual({
+      getHealth: {},
+      getPrivacy: { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } },
+      authorizeOperator: { tables: { audit: 'APPEND' }, secrets: { keys: 'RO', operator: 'RO' } },
+      getAudit: { tables: { audit: 'READ_APPEND' }, secrets: { keys: 'RO' } },
+      createOAuthLink: { tables: { audit: 'APPEND', state: 'APPEND' }, secrets: { keys: 'RO', app: 'RO' } },
+      openOAuthLink: { tables: { audit: 'APPEND', state: 'W' }, secrets: { keys: 'RO', app: 'RO' } },
+      oauthCallback: {
+        tables: { audit: 'APPEND', state: 'RW', workflow: 'RW' },
+        secrets: { keys: 'RO', app: 'RO', tokens: 'W' },
+      },
+      getAccount: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
+      confirmAccount: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
+    });
+  });
+});
+
+/**
+ * What the code sends, by hand: a curated map, because the code paths go through lazy wiring and
+ * ports that a static analysis cannot follow. Each step names the requests it sends and on what,
+ * traced from the store methods down to DynamoTable (shared/adapters/dynamo/table.ts) and SecretStore
+ * (shared/adapters/secret-store.ts). When the code changes what it sends, change the step here, then
+ * the grant: a grant no step needs fails below, and so does a step the grants do not cover.
+ */
+type Resource = `table:${TableName}` | `secret:${SecretScope}`;
+type Step = Partial<Record<Resource, readonly string[]>>;
+
+const steps = {
+  /** shared/wiring.ts `hashingKey` → SecretStore.get. */
+  hashingKey: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
+  /** SecurityLog.write → DynamoTable.create (a conditional PutItem); the client address is hashed. */
+  writeSecurityLog: { 'table:audit': ['dynamodb:PutItem'], 'secret:keys': ['secretsmanager:GetSecretValue'] },
+  /** SecurityLog.list → DynamoTable.query, on the day partitions or the byKind index. */
+  listSecurityLog: { 'table:audit': ['dynamodb:Query'] },
+  /** functions/authorize-operator.ts → SecretStore.get of `operator/credential`. */
+  readOperatorCredential: { 'secret:operator': ['secretsmanager:GetSecretValue'] },
+  /** shared/wiring-connect.ts `pinterestApp` → SecretStore.get of `app/pinterest-client`. */
+  readPinterestApp: { 'secret:app': ['secretsmanager:GetSecretValue'] },
+  /**
+   * The per-client limit (shared/http/client-limit.ts) → ClientLimiter.hit → DynamoTable.increment:
+   * a conditional UpdateItem (ReturnValues ALL_NEW), a PutItem restarting an expired counter; keyed hash.
+   */
+  countClient: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:PutItem'], 'secret:keys': ['secretsmanager:GetSecretValue'] },
+  /** OAuthStore.putTicket / putState → DynamoTable.create. */
+  putTicket: { 'table:state': ['dynamodb:PutItem'] },
+  putState: { 'table:state': ['dynamodb:PutItem'] },
+  /** OAuthStore.consumeTicket → DynamoTable.consume: a conditional DeleteItem returning ALL_OLD. */
+  consumeTicket: { 'table:state': ['dynamodb:DeleteItem'] },
+  /** OAuthStore.consumeState → consume, and DynamoTable.get when refused (another browser or unknown). */
+  consumeState: { 'table:state': ['dynamodb:DeleteItem', 'dynamodb:GetItem'] },
+  /** AccountStore.get / pinned → DynamoTable.get. */
+  readAccount: { 'table:workflow': ['dynamodb:GetItem'] },
+  /** AccountStore.replace → create, or transition (a conditional UpdateItem that reads the record when it loses). */
+  replaceAccount: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** AccountStore.confirm → pinned (get), create of the pin, transition of the account, taking its own pin back after losing to another account. */
+  confirmAccount: { 'table:workflow': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  /** TokenVault.store → SecretStore.create (a new secret per connection, no tags). */
+  storeTokens: { 'secret:tokens': ['secretsmanager:CreateSecret'] },
+  /** TokenVault.delete → SecretStore.forceDelete (the previous connection's, or an orphan). */
+  deleteTokens: { 'secret:tokens': ['secretsmanager:DeleteSecret'] },
+} as const satisfies Record<string, Step>;
+type StepName = keyof typeof steps;
+
+/**
+ * Each function's code path: functions/<entry>.ts, the middleware shared/http/handler.ts adds (the
+ * security log on every function but health; the per-client limit where the route table sets one),
+ * and the use case (shared/use-cases) with the stores it reaches through shared/wiring*.ts.
+ */
+const codePaths: Record<FunctionId, readonly StepName[]> = {
+  // `securityLog: false`: touches no secret, table or setting.
+  getHealth: [],
+  getPrivacy: ['writeSecurityLog'],
+  authorizeOperator: ['readOperatorCredential', 'writeSecurityLog'],
+  getAudit: ['listSecurityLog', 'writeSecurityLog'],
+  // createStartLink.
+  createOAuthLink: ['readPinterestApp', 'hashingKey', 'putTicket', 'writeSecurityLog'],
+  // openStartLink, behind a per-client limit.
+  openOAuthLink: ['countClient', 'readPinterestApp', 'hashingKey', 'consumeTicket', 'putState', 'writeSecurityLog'],
+  // completeCallback, behind a per-client limit. It never reads or overwrites a token secret.
+  oauthCallback: ['countClient', 'hashingKey', 'readPinterestApp', 'consumeState', 'readAccount', 'storeTokens', 'replaceAccount', 'deleteTokens', 'writeSecurityLog'],
+  // describeAccounts.
+  getAccount: ['readAccount', 'writeSecurityLog'],
+  // confirmAccount (the use case).
+  confirmAccount: ['readAccount', 'confirmAccount', 'writeSecurityLog'],
+};
+
+/** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
+function capabilityOf<C extends string>(byCapability: Record<C, readonly string[]>, action: string): C {
+  const found = (Object.keys(byCapability) as C[]).find((capability) => byCapability[capability].includes(action));
+  if (found === undefined) throw new Error(`${action} belongs to no capability in infra/bind.ts`);
+  return found;
+}
+
+/** The weakest level allowing all of `needed`. */
+function weakestLevel<L extends string, C extends string>(byLevel: Record<L, readonly C[]>, needed: Set<C>): L {
+  const allowing = (Object.keys(byLevel) as L[]).filter((level) => [...needed].every((c) => byLevel[level].includes(c)));
+  const [weakest] = allowing.sort((a, b) => byLevel[a].length - byLevel[b].length);
+  if (weakest === undefined) throw new Error(`No level allows ${[...needed].join(', ')}`);
+  return weakest;
+}
+
+/** The grants a list of steps needs, at the weakest level that covers each resource. */
+function neededGrants(path: readonly StepName[]): Grants {
+  const needed = new Map<Resource, Set<string>>();
+  for (const step of path) {
+    for (const [resource, actions] of Object.entries(steps[step] as Step) as [Resource, readonly string[]][]) {
+      needed.set(resource, new Set([...(needed.get(resource) ?? []), ...actions]));
+    }
+  }
+  const parts: Grants[] = [...needed].map(([resource, actions]) => {
+    const [kind, name] = resource.split(':') as ['table' | 'secret', string];
+    if (kind === 'table') {
+      const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.tables, a)));
+      return { tables: { [name]: weakestLevel(tablePermissionCapabilities, capabilities) } };
+    }
+    const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.secrets, a)));
+    return { secrets: { [name]: weakestLevel(permissionCapabilities, capabilities) } };
+  });
+  return grants(...parts);
+}
+
+/** Where a spec's grants differ from what its code path needs: unused grants and missing ones. */
+function grantsMismatch(fnId: FunctionId, granted: Grants): string[] {
+  const needed = neededGrants(codePaths[fnId]);
+  const problems: string[] = [];
+  for (const kind of ['tables', 'secrets', 'bucket'] as const) {
+    const have: Record<string, string | undefined> = granted[kind] ?? {};
+    const want: Record<string, string | undefined> = needed[kind] ?? {};
+    for (const name of new Set([...Object.keys(have), ...Object.keys(want)])) {
+      if (have[name] !== want[name]) problems.push(`${fnId} ${kind}.${name}: granted ${have[name] ?? 'nothing'}, its code path needs ${want[name] ?? 'nothing'}`);
+    }
+  }
+  if ((granted.sendMail ?? false) !== (needed.sendMail ?? false)) problems.push(`${fnId} sendMail: granted ${String(granted.sendMail)}, no step sends mail`);
+  return problems;
+}
+
+describe('every grant is used by its function’s code path, and every request it sends is granted', () => {
+  it.each(Object.keys(functionSpecs) as FunctionId[])('%s', (fnId) => {
+    expect(grantsMismatch(fnId, functionSpecs[fnId].grants)).toEqual([]);
+  });
+
+  it('fails on a grant no step needs, or on a level above what the steps need (the check is live)', () => {
+    const spec = functionSpecs.getAccount.grants;
+    expect(grantsMismatch('getAccount', grants(spec, { tables: { state: 'RO' } }))).toEqual([
+      'getAccount tables.state: granted RO, its code path needs nothing',
+    ]);
+    expect(grantsMismatch('getAccount', grants(spec, { tables: { workflow: 'RW' } }))).toEqual([
+      'getAccount tables.workflow: granted RW, its code path needs RO',
+    ]);
+    expect(grantsMismatch('oauthCallback', grants(functionSpecs.oauthCallback.grants, { secrets: { tokens: 'RW' } }))).toEqual([
+      'oauthCallback secrets.tokens: granted RW, its code path needs W',
+    ]);
+    expect(grantsMismatch('getPrivacy', { tables: { audit: 'APPEND' } })).toEqual(['getPrivacy secrets.keys: granted nothing, its code path needs RO']);
+  });
+});
+
+/**
+ * Every IAM action a function role may hold, and the SDK commands that need it, as the code
+ * constructs them (`new GetCommand(…)`). An action is in use when one of its commands is constructed
+ * in shared/ or functions/ (the code that runs in a Lambda; local/ and scripts/ run with the
+ * operator's own credentials). Logs actions are used by the Lambda runtime, not by our code. Only
+ * actions some function needs are listed: an action missing here fails too (secretsmanager:
+ * PutSecretValue, for one, is sent only by the local boot and the operator-credential script).
+ */
+const commandsNeeding: Record<string, readonly string[]> = {
+  'dynamodb:GetItem': ['GetCommand', 'GetItemCommand'],
+  'dynamodb:Query': ['QueryCommand'],
+  'dynamodb:PutItem': ['PutCommand', 'PutItemCommand'],
+  'dynamodb:UpdateItem': ['UpdateCommand', 'UpdateItemCommand'],
+  'dynamodb:DeleteItem': ['DeleteCommand', 'DeleteItemCommand'],
+  'secretsmanager:GetSecretValue': ['GetSecretValueCommand'],
+  'secretsmanager:CreateSecret': ['CreateSecretCommand'],
+  'secretsmanager:DeleteSecret': ['DeleteSecretCommand'],
+  's3:GetObject': ['GetObjectCommand'],
+  's3:ListBucket': ['ListObjectsV2Command'],
+  's3:PutObject': ['PutObjectCommand'],
+  's3:DeleteObject': ['DeleteObjectCommand', 'DeleteObjectsCommand'],
+  'ses:SendRawEmail': ['SendRawEmailCommand'],
+};
+const runtimeActions = new Set(['logs:CreateLogStream', 'logs:PutLogEvents']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** The SDK command classes the Lambda code constructs. */
+const commandsSent = new Set(
+  ['shared', 'functions'].flatMap((dir) =>
+    sourceFiles(join(repoRoot, dir)).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/new\s+(\w+Command)\s*\(/g)].map((m) => m[1] ?? '')),
+  ),
+);
+
+/** The actions no command the code sends needs (or that this test does not know). */
+function unusedActions(actions: Iterable<string>): string[] {
+  return [...new Set(actions)]
+    .filter((action) => !runtimeActions.has(action))
+    .filter((action) => !(commandsNeeding[action] ?? []).some((command) => commandsSent.has(command)))
+    .sort();
+}
+
+interface PolicyResource {
+  Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } };
+}
+
+describe('the synthesized policies', () => {
+  const stack = new PublisherStack(testApp(), 'Grants', {
+    settings: { PUBLIC_BASE_URL: 'https://publisher.example.test', OPERATOR_NOTIFY_EMAIL: 'operator@example.test', SENDER_EMAIL: 'info@ecooffice.net' },
+  });
+  const template = Template.fromStack(stack);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[];
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+  const tableIds = new Map((Object.keys(tableDefs) as TableName[]).map((name) => [logicalId(stack.data.tables[name]), name]));
+
+  /** A readable name for a statement's resource: `table:audit`, `table:audit/index`, `secret:keys`, `logs`. */
+  function resourceName(fnId: FunctionId, resource: unknown): string {
+    const text = JSON.stringify(resource);
+    const secret = /secret:mdz-publisher\/(\w+)\/\*/.exec(text);
+    if (secret) return `secret:${secret[1] ?? ''}`;
+    for (const [id, name] of tableIds) {
+      if (text === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })) return `table:${name}`;
+      if (text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `table:${name}/index`;
+    }
+    if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
+    return text;
+  }
+
+  /** Every (resource, action) the function's role holds, as `resource action`. */
+  function granted(fnId: FunctionId): string[] {
+    const roleId = logicalId(stack.functions[fnId].role);
+    return policies
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((r) => `${resourceName(fnId, r)} ${action}`)))
+      .sort();
+  }
+
+  /** What the spec's levels allow, spelled out independently of infra/bind.ts's helpers. */
+  function expected(fnId: FunctionId): string[] {
+    const spec: Grants = functionSpecs[fnId].grants;
+    const out = [...runtimeActions].map((action) => `logs ${action}`);
+    for (const [name, level] of Object.entries(spec.tables ?? {}) as [TableName, TablePermission][]) {
+      for (const capability of tablePermissionCapabilities[level]) {
+        for (const action of iamActions.tables[capability]) {
+          out.push(`table:${name} ${action}`);
+          if (capability === 'read' && tableDefs[name].indexes.length > 0) out.push(`table:${name}/index ${action}`);
+        }
+      }
+    }
+    for (const [scope, level] of Object.entries(spec.secrets ?? {}) as [SecretScope, Permission][]) {
+      for (const capability of permissionCapabilities[level]) for (const action of iamActions.secrets[capability]) out.push(`secret:${scope} ${action}`);
+    }
+    return out.sort();
+  }
+
+  it.each(Object.keys(functionSpecs) as FunctionId[])('give %s exactly what its spec grants, covering every request its code path sends', (fnId) => {
+    const actual = granted(fnId);
+    expect(actual).toEqual(expected(fnId));
+    const sent = codePaths[fnId].flatMap((step) => Object.entries(steps[step] as Step).flatMap(([resource, actions]) => actions.map((a) => `${resource} ${a}`)));
+    expect([...new Set(sent)].filter((request) => !actual.includes(request))).toEqual([]);
+  });
+
+  it('hold no action that no SDK command the code sends needs (DescribeSecret, TagResource, Scan, BatchWriteItem, …)', () => {
+    expect(commandsSent.size).toBeGreaterThan(5);
+    const inTemplate = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
+    const everyLevel = [...Object.values(iamActions.tables), ...Object.values(iamActions.secrets), ...Object.values(iamActions.bucket), iamActions.sendMail].flat();
+    expect(unusedActions([...inTemplate, ...everyLevel])).toEqual([]);
+  });
+
+  it('fails on an action no command needs (the check is live)', () => {
+    expect(unusedActions(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'])).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Scan',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:TagResource',
+    ]);
+  });
+});
