@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { environments } from '../shared/domain/pinterest';
 import { httpHandler } from '../shared/http/handler';
 import { safeSecurityLog } from '../shared/wiring';
@@ -10,7 +10,7 @@ import { connectDeps } from '../shared/wiring-connect';
 
 const body = z.strictObject({
   environment: z.enum(environments, { error: 'environment must be sandbox or production' }),
-  accountId: z.string().regex(/^\d+$/, 'accountId must be the numeric Pinterest account id shown by GET /account'),
+  accountId: z.string().check(z.regex(/^\d+$/, 'accountId must be the numeric Pinterest account id shown by GET /account')),
 });
 
 /** POST /account/confirm (operator): confirms the connected account is the intended one and pins its id. */

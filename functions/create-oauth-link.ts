@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { environments } from '../shared/domain/pinterest';
 import { httpHandler } from '../shared/http/handler';
 import { safeSecurityLog } from '../shared/wiring';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { securityEventKinds } from '../shared/domain/security-event';
 import { ValidationError } from '../shared/domain/errors';
 import { httpHandler } from '../shared/http/handler';
@@ -10,11 +10,11 @@ const DAY_MS = 86_400_000;
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-29T10:00:00Z' });
 
 const query = z.strictObject({
-  from: isoTime.optional(),
-  to: isoTime.optional(),
-  kind: z.enum(securityEventKinds, { error: `kind must be one of ${securityEventKinds.join(', ')}` }).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(4096).optional(),
+  from: z.optional(isoTime),
+  to: z.optional(isoTime),
+  kind: z.optional(z.enum(securityEventKinds, { error: `kind must be one of ${securityEventKinds.join(', ')}` })),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
 /**
@@ -26,8 +26,8 @@ export const handler = httpHandler(async (event) => {
   const q = queryParams(event, query);
   const now = clock.now();
   const oldest = new Date(now.getTime() - appSettings().RETENTION_SECURITY_LOG_DAYS * DAY_MS);
-  // The log holds nothing outside [now - retention, now]: clamp both ends, so a far-future `to` cannot
-  // make the listing walk day partitions that cannot exist.
+  // The log holds nothing outside [now - retention, now]: clamp both ends, so the range read is never
+  // wider than the retention window (entries past it are expired ones TTL has not removed yet).
   const requestedTo = q.to === undefined ? now : new Date(q.to);
   const to = requestedTo > now ? now : requestedTo;
   const requestedFrom = q.from === undefined ? oldest : new Date(q.from);

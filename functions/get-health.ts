@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { httpHandler } from '../shared/http/handler';
 import { noBody, queryParams } from '../shared/http/input';
 import { json } from '../shared/http/responses';

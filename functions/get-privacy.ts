@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { readContent } from '../shared/content';
 import { httpHandler } from '../shared/http/handler';
 import { safeSecurityLog } from '../shared/wiring';
@@ -13,7 +13,7 @@ const cache = { 'Cache-Control': 'public, max-age=300' };
 
 // Links to the policy carry tracking parameters (utm_*, ref); only `format` means anything here.
 const query = z.object({
-  format: z.enum(['html', 'text'], { error: 'format must be html or text' }).default('html'),
+  format: z._default(z.enum(['html', 'text'], { error: 'format must be html or text' }), 'html'),
 });
 
 /** GET /privacy: the privacy policy as an HTML page, or `?format=text` for the text exactly as written. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { clearedNonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
 import { clientLimiter, safeSecurityLog } from '../shared/wiring';
@@ -7,10 +7,10 @@ import { page } from '../shared/http/pages';
 import { requestFacts } from '../shared/http/request-facts';
 import type { HttpResult } from '../shared/http/responses';
 import { completeCallback, type CallbackOutcome } from '../shared/use-cases/oauth-callback';
-import { connectDeps } from '../shared/wiring-connect';
+import { callbackDeps } from '../shared/wiring-pinterest';
 
 // Pinterest's redirect; unknown parameters are ignored, oversized ones refused.
-const text = z.string().max(2048).optional();
+const text = z.optional(z.string().check(z.maxLength(2048)));
 const query = z.object({ code: text, state: text, error: text, error_description: text });
 
 /** The answer page for each outcome. Never echoes code or state; links nowhere but our own text. */
@@ -51,6 +51,6 @@ const invalidReason = {
 export const handler = httpHandler(async (event) => {
   noBody(event);
   const q = queryParams(event, query);
-  const outcome = await completeCallback(connectDeps(), { query: q, cookies: event.cookies, request: requestFacts(event) });
+  const outcome = await completeCallback(callbackDeps(), { query: q, cookies: event.cookies, request: requestFacts(event) });
   return render(outcome);
 }, { securityLog: safeSecurityLog, answers: 'page', clientLimiter });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { nonceCookie } from '../shared/domain/oauth';
 import { httpHandler } from '../shared/http/handler';
 import { clientLimiter, safeSecurityLog } from '../shared/wiring';
@@ -8,7 +8,7 @@ import { requestFacts } from '../shared/http/request-facts';
 import { openStartLink } from '../shared/use-cases/oauth-start';
 import { connectDeps } from '../shared/wiring-connect';
 
-const query = z.object({ ticket: z.string().max(200).optional() });
+const query = z.object({ ticket: z.optional(z.string().check(z.maxLength(200))) });
 
 /**
  * GET /oauth/start?ticket=… (public, opened in the operator's browser): turns the one-time ticket into

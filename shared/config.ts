@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { ConfigError } from './domain/errors';
 
 /**
@@ -8,7 +8,7 @@ import { ConfigError } from './domain/errors';
  * `requireBinding`, so a function only sees the resources it was granted.
  */
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 /** 127.0.0.0/8, localhost and ::1: addresses that never leave the machine. */
@@ -23,30 +23,29 @@ function isLoopback(hostname: string): boolean {
  * clear, and no flag can switch the rule off.
  */
 const secureUrl = (what: string) =>
-  httpUrl.refine((value) => {
-    if (!URL.canParse(value)) return true; // the URL check above has already said what is wrong
-    const url = new URL(value);
-    return url.protocol === 'https:' || isLoopback(url.hostname);
-  }, `must be an https URL (plain http is accepted only for a loopback address such as ${what})`);
+  httpUrl.check(
+    z.refine((value: string) => {
+      if (!URL.canParse(value)) return true; // the URL check above has already said what is wrong
+      const url = new URL(value);
+      return url.protocol === 'https:' || isLoopback(url.hostname);
+    }, `must be an https URL (plain http is accepted only for a loopback address such as ${what})`),
+  );
 const pinterestUrl = secureUrl('the local emulator');
 const email = z.email();
 
 export const settingsSchema = z.object({
   /** Base of every link we hand out, including the OAuth redirect URI. */
-  PUBLIC_BASE_URL: secureUrl('the local stack').transform((u) => u.replace(/\/+$/, '')),
-  PINTEREST_AUTHORIZE_URL: pinterestUrl.default('https://www.pinterest.com/oauth/'),
-  PINTEREST_API_BASE_SANDBOX: pinterestUrl.default('https://api-sandbox.pinterest.com/v5'),
-  PINTEREST_API_BASE_PRODUCTION: pinterestUrl.default('https://api.pinterest.com/v5'),
-  PINTEREST_ACCESS_TIER: z.enum(['trial', 'standard']).default('trial'),
+  PUBLIC_BASE_URL: z.pipe(secureUrl('the local stack'), z.transform((u: string) => u.replace(/\/+$/, ''))),
+  PINTEREST_AUTHORIZE_URL: z._default(pinterestUrl, 'https://www.pinterest.com/oauth/'),
+  PINTEREST_API_BASE_SANDBOX: z._default(pinterestUrl, 'https://api-sandbox.pinterest.com/v5'),
+  PINTEREST_API_BASE_PRODUCTION: z._default(pinterestUrl, 'https://api.pinterest.com/v5'),
+  PINTEREST_ACCESS_TIER: z._default(z.enum(['trial', 'standard']), 'trial'),
   /** When set, OAuth refuses any other Pinterest account (numeric user id). */
-  PINTEREST_EXPECTED_ACCOUNT_ID: z
-    .string()
-    .regex(/^\d+$/, 'must be a numeric Pinterest account id')
-    .optional(),
+  PINTEREST_EXPECTED_ACCOUNT_ID: z.optional(z.string().check(z.regex(/^\d+$/, 'must be a numeric Pinterest account id'))),
   OPERATOR_NOTIFY_EMAIL: email,
   SENDER_EMAIL: email,
-  SUPPORT_EMAIL: email.default('info@ecooffice.net'),
-  RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).refine((m) => m <= 10, 'must be at most 10 minutes'),
+  SUPPORT_EMAIL: z._default(email, 'info@ecooffice.net'),
+  RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).check(z.refine((m: number) => m <= 10, 'must be at most 10 minutes')),
   RETENTION_SECURITY_LOG_DAYS: positiveInt(90),
   RETENTION_RATE_LIMIT_HOURS: positiveInt(1),
   RETENTION_DISCONNECTED_ACCOUNT_DAYS: positiveInt(90),

@@ -109,6 +109,8 @@ export interface FunctionSpec {
   grants: Grants;
   /** Content files copied beside the bundle; read at cold start with `readContent`. */
   assets?: readonly string[];
+  /** Calls Pinterest: only such functions may bundle the Pinterest client (a budget test checks). */
+  callsPinterest?: true;
 }
 
 /**
@@ -155,7 +157,7 @@ export const functionSpecs = {
     description: 'Lists the security log, newest first',
     memoryMb: 256,
     timeoutSeconds: 10,
-    // Queries the day partitions and the byKind index; with securityLogging: READ_APPEND.
+    // Queries the log partition and the byKind index; with securityLogging: READ_APPEND.
     grants: grants(securityLogging, { tables: { audit: 'RO' } }),
   },
   createOAuthLink: {
@@ -181,6 +183,7 @@ export const functionSpecs = {
     memoryMb: 512,
     // Two serial Pinterest calls of 8 s each plus storage, inside API Gateway's 30 s.
     timeoutSeconds: 25,
+    callsPinterest: true,
     // State: a refused consume reads the state to tell another browser from an unknown state.
     // Workflow: reads the account and the pin, creates or replaces the account. Tokens: creates the
     // connection's secret and deletes the previous one, never reads or overwrites one.

@@ -1,39 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from './zod';
 import { dynamoDocumentClient } from './adapters/aws/dynamo';
 import { AccountStore } from './adapters/dynamo/account-store';
 import { OAuthStore } from './adapters/dynamo/oauth-store';
 import { DynamoTable } from './adapters/dynamo/table';
-import { PinterestClient } from './adapters/pinterest/client';
 import { TokenVault } from './adapters/token-vault';
 import { requireBinding } from './config';
 import { NotConfiguredError } from './domain/errors';
 import { appCredentialsSchema, type AppCredentials } from './domain/pinterest-api';
-import { logger } from './observability/logger';
-import type { ConnectDeps } from './use-cases/connect-ports';
+import type { OAuthDeps } from './use-cases/connect-ports';
 import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable } from './wiring';
 
-/** The Pinterest connection pieces of the composition root (see ./wiring.ts). */
+/**
+ * The Pinterest connection pieces of the composition root (see ./wiring.ts) that never call
+ * Pinterest: the start link, accounts, the token vault. The Pinterest client is in
+ * ./wiring-pinterest.ts, so only the functions that call Pinterest carry its code.
+ */
 
 export const workflowTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('WORKFLOW_TABLE'), clock));
 
 export const accounts = lazy(() => new AccountStore(workflowTable()));
 
 export const tokenVault = lazy(() => new TokenVault(secretStore(), names().tokens));
-
-/** Each Pinterest call's budget: two serial calls plus storage fit the callback's 25 s timeout. */
-export const PINTEREST_TIMEOUT_MS = 8000;
-
-export const pinterest = lazy(
-  () =>
-    new PinterestClient({
-      baseUrls: { sandbox: appSettings().PINTEREST_API_BASE_SANDBOX, production: appSettings().PINTEREST_API_BASE_PRODUCTION },
-      timeoutMs: PINTEREST_TIMEOUT_MS,
-      onCall: (facts) => {
-        logger.info('pinterest call', facts);
-      },
-    }),
-);
 
 /**
  * The Pinterest app's id and secret (Secrets Manager, `app/pinterest-client`). Absent, empty or
@@ -54,11 +42,12 @@ export async function pinterestApp(): Promise<AppCredentials> {
 const oauthStore = lazy(() => new OAuthStore(stateTable()));
 
 /**
- * Everything the connect use cases need, wired to the real adapters. Adapters are getters, so a
- * function only needs the bindings of the adapters its use case touches (least privilege holds).
+ * Everything the connect use cases need but Pinterest, wired to the real adapters. Adapters are
+ * getters, so a function only needs the bindings of the adapters its use case touches (least
+ * privilege holds).
  */
 export const connectDeps = lazy(
-  (): ConnectDeps => ({
+  (): OAuthDeps => ({
     clock,
     randomToken: () => randomBytes(32).toString('base64url'),
     newId: () => randomUUID(),
@@ -72,9 +61,6 @@ export const connectDeps = lazy(
     get vault() {
       return tokenVault();
     },
-    get pinterest() {
-      return pinterest();
-    },
     appCredentials: pinterestApp,
     get securityLog() {
       return safeSecurityLog();
@@ -85,6 +71,5 @@ export const connectDeps = lazy(
       expectedAccountId: appSettings().PINTEREST_EXPECTED_ACCOUNT_ID,
       stateMinutes: appSettings().RETENTION_OAUTH_STATE_MINUTES,
     },
-    pinterestTimeoutMs: PINTEREST_TIMEOUT_MS,
   }),
 );

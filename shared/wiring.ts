@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { dynamoDocumentClient } from './adapters/aws/dynamo';
 import { secretsManagerClient } from './adapters/aws/secrets';
 import { ClientLimiter } from './adapters/dynamo/client-limiter';
@@ -20,7 +20,7 @@ import { secretNames } from './secrets';
  * connection pieces, so other bundles do not carry the Pinterest client.
  */
 
-const hashingKeySecret = z.object({ hashingKey: z.string().min(32) });
+const hashingKeySecret = z.object({ hashingKey: z.string().check(z.minLength(32)) });
 
 export function lazy<T>(build: () => T): () => T {
   let value: T | undefined;

@@ -17,7 +17,7 @@ export interface PublisherFunctionProps {
 }
 
 /**
- * A product Lambda: Node.js 24 on arm64, bundled locally by esbuild (minified, source maps, the AWS
+ * A product Lambda: Node.js 24 on arm64, bundled locally by esbuild (minified, names kept, the AWS
  * SDK version the tests ran bundled in), its own log group with a fixed retention, and a role that
  * starts with nothing but writing to that log group. Grants are added by `bind` (infra/bind.ts).
  */
@@ -60,14 +60,17 @@ export class PublisherFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         ...props.settings,
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'mdz-publisher',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
+      // Readable stack traces without source maps: minified, but every function keeps its name
+      // (`--keep-names`; V8 prints the `name` in stack frames). `--enable-source-maps` measured up to
+      // +8 % load on Node 24; kept names cost +7 % bytes and no measurable load (docs/development.md,
+      // "Performance").
       bundling: {
         minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        sourceMap: false,
+        esbuildArgs: { '--keep-names': true },
         target: 'node24',
         format: OutputFormat.CJS,
         bundleAwsSDK: true,

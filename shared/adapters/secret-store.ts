@@ -6,7 +6,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import * as z from '../zod';
 import { isSensitiveKey, registerSecretValue } from '../observability/redact';
 import type { Clock } from '../domain/time';
 
@@ -25,7 +25,7 @@ export class SecretStore {
   ) {}
 
   /** The parsed secret, or undefined when it does not exist. */
-  async get<S extends z.ZodType>(
+  async get<S extends z.core.$ZodType>(
     name: string,
     schema: S,
     options: { bypassCache?: boolean } = {},
@@ -33,12 +33,12 @@ export class SecretStore {
     const now = this.clock.now().getTime();
     const cached = this.cache.get(name);
     if (options.bypassCache !== true && cached !== undefined && cached.until > now) {
-      return schema.parse(cached.value);
+      return z.parse(schema, cached.value);
     }
     try {
       const result = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
       const value = parseSecretString(result.SecretString);
-      const parsed = schema.parse(value);
+      const parsed = z.parse(schema, value);
       learn(value);
       this.cache.set(name, { value, until: now + this.cacheMs });
       return parsed;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod';
 import type { PinterestEnvironment } from '../domain/pinterest';
 import type { SecretStore } from './secret-store';
 
@@ -8,7 +8,7 @@ import type { SecretStore } from './secret-store';
  * Read through the secret store's short cache (bypassable); deleted without a recovery window.
  */
 
-export const tokenSecretSchema = z.object({ accessToken: z.string().min(1), refreshToken: z.string().min(1) });
+export const tokenSecretSchema = z.object({ accessToken: z.string().check(z.minLength(1)), refreshToken: z.string().check(z.minLength(1)) });
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;
 
 export class TokenVault {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod';
 import { environments, missingScopes, publishingScopes } from './pinterest';
 
 /**
@@ -20,18 +20,18 @@ export const accountRecordSchema = z.object({
   status: z.enum(accountStatuses),
   accountId: z.string(),
   username: z.string(),
-  accountType: z.string().optional(),
-  businessName: z.string().nullable().optional(),
+  accountType: z.optional(z.string()),
+  businessName: z.optional(z.nullable(z.string())),
   scopes: z.array(z.string()),
   connectionId: z.string(),
   secretName: z.string(),
   accessTokenExpiresAt: z.string(),
-  refreshTokenExpiresAt: z.string().optional(),
-  tokenVersion: z.number().int(),
-  refreshLockUntil: z.number().optional(),
+  refreshTokenExpiresAt: z.optional(z.string()),
+  tokenVersion: z.number().check(z.int()),
+  refreshLockUntil: z.optional(z.number()),
   connectedAt: z.string(),
-  confirmedAt: z.string().optional(),
-  version: z.number().int(),
+  confirmedAt: z.optional(z.string()),
+  version: z.number().check(z.int()),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../zod';
 import { sameHash } from './keyed-hash';
 
 /**
@@ -11,7 +11,7 @@ export const MIN_CREDENTIAL_LENGTH = 32;
 
 export const operatorCredentialRecord = z.object({
   algorithm: z.literal('sha256'),
-  hash: z.string().min(43),
+  hash: z.string().check(z.minLength(43)),
   createdAt: z.string(),
 });
 export type OperatorCredentialRecord = z.infer<typeof operatorCredentialRecord>;

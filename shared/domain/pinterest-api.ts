@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod';
 
 /**
  * The shapes that cross the Pinterest boundary, defined once: what the client parses and the use
@@ -6,33 +6,34 @@ import { z } from 'zod';
  * Pinterest's OpenAPI description in the contract tests.
  */
 
+const trimmedText = z.string().check(z.trim(), z.minLength(1));
+const positiveInt = z.number().check(z.int(), z.positive());
+
 /** The Pinterest app's id and secret (Secrets Manager `app/pinterest-client`; HTTP Basic at the token endpoint). */
-export const appCredentialsSchema = z.object({ clientId: z.string().trim().min(1), clientSecret: z.string().trim().min(1) });
+export const appCredentialsSchema = z.object({ clientId: trimmedText, clientSecret: trimmedText });
 export type AppCredentials = z.infer<typeof appCredentialsSchema>;
 
 /** `POST /v5/oauth/token` answer (`scope` space-separated). `refresh_token` may be absent on a refresh. */
 export const tokenResponseSchema = z.object({
-  access_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
   token_type: z.string(),
-  expires_in: z.number().int().positive(),
-  scope: z.string().optional(),
-  refresh_token: z.string().min(1).optional(),
-  refresh_token_expires_in: z.number().int().positive().optional(),
-  refresh_token_expires_at: z.number().int().positive().optional(),
-  response_type: z.string().optional(),
+  expires_in: positiveInt,
+  scope: z.optional(z.string()),
+  refresh_token: z.optional(z.string().check(z.minLength(1))),
+  refresh_token_expires_in: z.optional(positiveInt),
+  refresh_token_expires_at: z.optional(positiveInt),
+  response_type: z.optional(z.string()),
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 /** `GET /v5/user_account`: the token's own account (spec schema `Account`; it has no e-mail field). */
-export const accountSchema = z
-  .object({
-    // The spec marks nothing required; without these the account cannot be confirmed at all.
-    id: z.string().regex(/^\d+$/),
-    username: z.string(),
-    account_type: z.enum(['PINNER', 'BUSINESS']).optional(),
-    business_name: z.string().nullable().optional(),
-    profile_image: z.string().optional(),
-    website_url: z.string().optional(),
-  })
-  .loose();
+export const accountSchema = z.looseObject({
+  // The spec marks nothing required; without these the account cannot be confirmed at all.
+  id: z.string().check(z.regex(/^\d+$/)),
+  username: z.string(),
+  account_type: z.optional(z.enum(['PINNER', 'BUSINESS'])),
+  business_name: z.optional(z.nullable(z.string())),
+  profile_image: z.optional(z.string()),
+  website_url: z.optional(z.string()),
+});
 export type PinterestAccount = z.infer<typeof accountSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod';
 
 /**
  * The security log's record: what the privacy policy lists under "website and security logs"
@@ -25,19 +25,19 @@ export const securityEventSchema = z.object({
   time: z.string(),
   kind: z.enum(securityEventKinds),
   outcome: z.enum(outcomes),
-  method: z.string().optional(),
+  method: z.optional(z.string()),
   /** Path only: a query string may carry codes, states or tickets. */
-  path: z.string().optional(),
-  route: z.string().optional(),
-  status: z.number().int().optional(),
-  errorCode: z.string().optional(),
-  userAgent: z.string().optional(),
-  clientHash: z.string().optional(),
-  requestId: z.string().optional(),
-  lambdaRequestId: z.string().optional(),
-  rateLimit: z.object({ limited: z.boolean(), remaining: z.number().optional() }).optional(),
+  path: z.optional(z.string()),
+  route: z.optional(z.string()),
+  status: z.optional(z.number().check(z.int())),
+  errorCode: z.optional(z.string()),
+  userAgent: z.optional(z.string()),
+  clientHash: z.optional(z.string()),
+  requestId: z.optional(z.string()),
+  lambdaRequestId: z.optional(z.string()),
+  rateLimit: z.optional(z.object({ limited: z.boolean(), remaining: z.optional(z.number()) })),
   /** Free-form, non-secret facts about the event (scopes granted, account id, …). */
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional(),
+  detail: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))),
 });
 export type SecurityEvent = z.infer<typeof securityEventSchema>;
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from '../zod';
 import { AppError, ValidationError, type FieldIssue } from '../domain/errors';
 
 /** Largest JSON body accepted; images travel base64 (≤ 4 MiB decoded) and need more. */
@@ -19,7 +19,7 @@ function bounded(text: string, max: number): string {
  * The field issues of a failed parse, bounded whatever the input: a body with thousands of unknown
  * keys gets a short answer, not one that repeats every key.
  */
-function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
+function issuesOf(error: z.core.$ZodError, prefix: string): FieldIssue[] {
   const all = error.issues;
   const listed = all.slice(0, MAX_ISSUES).map((issue) => ({
     path: bounded([prefix, ...issue.path.map(String)].join('.'), MAX_PATH_CHARS),
@@ -29,8 +29,8 @@ function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
   return listed;
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const parsed = schema.safeParse(value);
+function parseWith<S extends z.core.$ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const issues = issuesOf(parsed.error, where);
   const first = issues[0];
@@ -42,7 +42,7 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string
  * Reads a JSON body: requires `application/json`, a size limit and well-formed JSON, then validates
  * it with `schema`. Every failure is a 4xx with a message that says what to fix.
  */
-export function jsonBody<S extends z.ZodType>(
+export function jsonBody<S extends z.core.$ZodType>(
   event: APIGatewayProxyEventV2,
   schema: S,
   maxBytes = DEFAULT_MAX_BODY_BYTES,
@@ -66,12 +66,12 @@ export function jsonBody<S extends z.ZodType>(
 }
 
 /** Validates the query string parameters (API Gateway joins repeated keys with commas). */
-export function queryParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+export function queryParams<S extends z.core.$ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
   return parseWith(schema, event.queryStringParameters ?? {}, 'query');
 }
 
 /** Validates the path parameters the route table declares. */
-export function pathParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+export function pathParams<S extends z.core.$ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
   return parseWith(schema, event.pathParameters ?? {}, 'path');
 }
 

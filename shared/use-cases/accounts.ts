@@ -1,7 +1,7 @@
 import { accountView } from '../domain/account';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { environments, type PinterestEnvironment } from '../domain/pinterest';
-import type { AccountsPort, ConnectDeps, RequestFacts } from './connect-ports';
+import type { AccountsPort, OAuthDeps, RequestFacts } from './connect-ports';
 
 /**
  * GET /account: per environment, the account's status, tier, ids, type, scopes (and what is missing),
@@ -24,7 +24,7 @@ export async function describeAccounts(accounts: AccountsPort, tier: 'trial' | '
  * since); 3. mark it connected and pin its id in one conditional write (then the pin record).
  */
 export async function confirmAccount(
-  deps: Pick<ConnectDeps, 'accounts' | 'clock' | 'securityLog'>,
+  deps: Pick<OAuthDeps, 'accounts' | 'clock' | 'securityLog'>,
   environment: PinterestEnvironment,
   accountId: string,
   request: RequestFacts,

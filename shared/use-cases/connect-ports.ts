@@ -50,7 +50,8 @@ export interface ConnectSettings {
   stateMinutes: number;
 }
 
-export interface ConnectDeps {
+/** What the steps that never call Pinterest need (start link, account confirmation). */
+export interface OAuthDeps {
   clock: Clock;
   /** 32 random bytes, base64url (≥ 128 bits for tickets, states and nonces). */
   randomToken: () => string;
@@ -59,10 +60,14 @@ export interface ConnectDeps {
   oauthState: OAuthStatePort;
   accounts: AccountsPort;
   vault: TokenVaultPort;
-  pinterest: PinterestOAuthPort;
   appCredentials: () => Promise<AppCredentials>;
   securityLog: SecurityLogPort;
   settings: ConnectSettings;
+}
+
+/** The callback's deps: the above plus Pinterest, so only the functions that call Pinterest carry its client. */
+export interface ConnectDeps extends OAuthDeps {
+  pinterest: PinterestOAuthPort;
   /** Budget for each Pinterest call, so the serial calls of one callback fit the Lambda timeout. */
   pinterestTimeoutMs: number;
 }

@@ -95,8 +95,7 @@ async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: S
   const { tokens, account } = fetched;
   // Read the current record first: the version it carries guards the final write, so a confirmation
   // landing meanwhile makes this connection lose instead of being overwritten.
-  const previous = await deps.accounts.get(environment);
-  const expected = await expectedAccount(deps, environment);
+  const [previous, expected] = await Promise.all([deps.accounts.get(environment), expectedAccount(deps, environment)]);
   if (expected !== undefined && expected.accountId !== account.id) {
     await log('denied', 'wrong_account', { environment, accountId: account.id, expectedSource: expected.source });
     return { kind: 'wrong_account', environment, username: account.username, accountId: account.id };

@@ -2,7 +2,7 @@ import { keyedHash } from '../domain/keyed-hash';
 import { TICKET_SECONDS, START_PATH, authorizeUrl, redirectUriFor } from '../domain/oauth';
 import { epochSeconds } from '../domain/time';
 import type { PinterestEnvironment } from '../domain/pinterest';
-import type { ConnectDeps, RequestFacts } from './connect-ports';
+import type { OAuthDeps, RequestFacts } from './connect-ports';
 
 /** What opening a start link leads to: the page's outcome (returned, not thrown: the page renders it). */
 export type StartLinkOutcome = { kind: 'redirect'; location: string; nonce: string; cookieMaxAgeSeconds: number } | { kind: 'invalid_link' };
@@ -13,7 +13,7 @@ export type StartLinkOutcome = { kind: 'redirect'; location: string; nonce: stri
  * PUBLIC_BASE_URL (same host as the callback, so the cookie set there reaches the callback).
  */
 export async function createStartLink(
-  deps: ConnectDeps,
+  deps: OAuthDeps,
   environment: PinterestEnvironment,
   request: RequestFacts,
 ): Promise<{ url: string; expiresAt: string }> {
@@ -43,7 +43,7 @@ export async function createStartLink(
  * https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/
  */
 export async function openStartLink(
-  deps: ConnectDeps,
+  deps: OAuthDeps,
   ticket: string | undefined,
   request: RequestFacts,
 ): Promise<StartLinkOutcome> {

@@ -3,8 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { startPinterestEmulator, type PinterestEmulator } from '../../local/emulators/pinterest';
 import { PinterestClient } from '../../shared/adapters/pinterest/client';
 import { PinterestApiError, PinterestNetworkError, PinterestResponseError } from '../../shared/adapters/pinterest/errors';
+import { nodeTransport } from '../../shared/adapters/pinterest/http';
+import { PinterestApi } from '../../shared/adapters/pinterest/resources';
+import { silentServer } from '../support/loopback';
 
 const redirectUri = 'http://127.0.0.1:3999/oauth/callback';
+
+const pin = (boardId: string, title: string) => ({ board_id: boardId, title, media_source: { source_type: 'image_url', url: 'https://images.example.com/p.png' } }) as const;
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -90,6 +95,64 @@ describe('PinterestClient against the Pinterest emulator (real transport)', () =
     const limited = await client.userAccount('sandbox', 'pina_anything').catch((e: unknown) => e);
     expect(limited).toMatchObject({ kind: 'rate_limited', status: 429, pinterestCode: 8 });
     expect((limited as PinterestApiError).retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('reports a refused Pin creation (the host stopped listening) as not sent, so it may be sent again', async () => {
+    const token = (await client.exchangeCode('sandbox', app(), { code: await code(), redirectUri })).data.access_token;
+    const api = new PinterestApi(client);
+    const board = await api.createBoard('sandbox', token, { name: `Refused ${Date.now()}` });
+    emulator.controls.injectFault({ host: 'sandbox', kind: 'refuse_connection', ms: 300 });
+    await expect(api.createPin('sandbox', token, pin(board.data.id, 'refused'))).rejects.toMatchObject({ beforeSend: true, reason: 'ECONNREFUSED' });
+  });
+
+  it('reports a connect timeout as not sent: TLS handshake never answered, on loopback', async () => {
+    // The emulator speaks plain http, and a plain TCP connect on loopback always completes at once
+    // (the kernel answers for the listen backlog), so the stand-in is a server that accepts TCP and
+    // never answers the ClientHello: the https connection never becomes secure.
+    const silent = await silentServer();
+    try {
+      const base = `https://127.0.0.1:${silent.port}/v5`;
+      const stalled = new PinterestApi(new PinterestClient({ baseUrls: { sandbox: base, production: base }, transport: nodeTransport(100), timeoutMs: 5000 }));
+      const error = await stalled.createPin('sandbox', 'pina_x', pin('1', 'never sent')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PinterestNetworkError);
+      expect(error).toMatchObject({ beforeSend: true, reason: 'ECONNECTTIMEOUT', code: 'not_sent' });
+      expect(silent.received().toString('latin1')).not.toContain('never sent');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('reports a Pin creation that timed out or lost its answer as possibly processed: the Pin exists', async () => {
+    const token = (await client.exchangeCode('sandbox', app(), { code: await code(), redirectUri })).data.access_token;
+    const api = new PinterestApi(client);
+    const board = await api.createBoard('sandbox', token, { name: `Lost answers ${Date.now()}` });
+    emulator.controls.injectFault({ host: 'sandbox', method: 'POST', path: '/v5/pins', kind: 'delay', ms: 300 });
+    await expect(api.createPin('sandbox', token, pin(board.data.id, 'slow'), 100)).rejects.toMatchObject({ beforeSend: false, reason: 'TimeoutError', code: 'outcome_unknown' });
+    emulator.controls.injectFault({ host: 'sandbox', method: 'POST', path: '/v5/pins', kind: 'create_then_drop' });
+    await expect(api.createPin('sandbox', token, pin(board.data.id, 'dropped'))).rejects.toMatchObject({ beforeSend: false, code: 'outcome_unknown' });
+    // The emulator finishes the slow one after the client gave up, as Pinterest may.
+    const titles = async () => (await api.listBoardPins('sandbox', token, board.data.id)).data.items.map((p) => p.title).sort();
+    for (let i = 0; i < 40 && (await titles()).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await titles()).toEqual(['dropped', 'slow']);
+  });
+
+  it('sends Pin creation on a fresh connection and other calls on the keep-alive pool (default transport)', async () => {
+    const token = (await client.exchangeCode('sandbox', app(), { code: await code(), redirectUri })).data.access_token;
+    const api = new PinterestApi(client);
+    const board = await api.createBoard('sandbox', token, { name: `Fresh ${Date.now()}` });
+    await api.createPin('sandbox', token, pin(board.data.id, 'fresh'));
+    const logged = emulator.controls.requests();
+    const last = (method: string, path: string) => logged.filter((r) => r.method === method && r.path === path).at(-1)?.headers.connection;
+    expect(last('POST', '/v5/pins')).toBe('close');
+    expect(last('POST', '/v5/boards')).toBe('keep-alive');
+    expect(last('POST', '/v5/oauth/token')).toBe('keep-alive');
+  });
+
+  it('does not count a slow answer on an established connection as a connect timeout', async () => {
+    const quickConnect = new PinterestClient({ baseUrls: { sandbox: emulator.urls.sandbox, production: emulator.urls.production }, transport: nodeTransport(50), timeoutMs: 2000 });
+    const token = (await quickConnect.exchangeCode('sandbox', app(), { code: await code(), redirectUri })).data.access_token;
+    emulator.controls.injectFault({ host: 'sandbox', path: '/v5/user_account', kind: 'delay', ms: 300 });
+    await expect(quickConnect.userAccount('sandbox', token)).resolves.toMatchObject({ status: 200 });
   });
 
   it('accepts a token answer without a refresh token (the caller keeps the old one)', async () => {

@@ -3,7 +3,7 @@ import { useLocalStack } from '../support/local-process';
 const credential = 'e2e-operator-credential-0123456789abcdef';
 
 interface AuditPage {
-  items: Array<{ kind: string; path?: string; status?: number; outcome: string; userAgent?: string; clientHash?: string; errorCode?: string }>;
+  items: Array<{ id: string; time: string; kind: string; path?: string; status?: number; outcome: string; userAgent?: string; clientHash?: string; errorCode?: string }>;
   nextCursor?: string;
 }
 
@@ -50,6 +50,29 @@ describe('end to end: the local stack over HTTP', () => {
     expect(await bad.json()).toMatchObject({ error: { code: 'validation_failed', message: expect.stringContaining('kind must be one of') as unknown } });
     const backwards = await get('/audit?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z', auth);
     expect(backwards.status).toBe(400);
+  });
+
+  it('pages the log newest first with nextCursor, without skipping or repeating an entry, and ends with no cursor', async () => {
+    const auth = { authorization: `Bearer ${credential}` };
+    const whole = (await (await get('/audit?limit=100', auth)).json()) as AuditPage;
+    expect(whole.nextCursor).toBeUndefined();
+    const paged: AuditPage['items'] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await get(`/audit?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`, auth);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as AuditPage;
+      paged.push(...page.items);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== undefined && pages < 100);
+    expect(cursor).toBeUndefined();
+    // Each /audit call logs itself above the cursor, so the paged listing holds every earlier entry once.
+    const ids = paged.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(whole.items.map((e) => e.id)));
+    expect(paged.map((e) => e.time)).toEqual(paged.map((e) => e.time).sort().reverse());
   });
 
   it('answers unknown routes and methods as API Gateway does', async () => {

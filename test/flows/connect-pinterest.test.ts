@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PinterestClient } from '../../shared/adapters/pinterest/client';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { FakeClock } from '../support/fake-clock';
 import { clients, names } from '../support/aws';
@@ -255,7 +256,6 @@ describe('connect Pinterest: callback', () => {
     ['a 500', { kind: 'status', status: 500 } as const],
     ['malformed JSON', { kind: 'malformed_json' } as const],
     ['no refresh token', { kind: 'omit_refresh_token' } as const],
-    ['a timeout', { kind: 'delay', ms: 9000 } as const],
   ])('stores nothing and shows a clear page when the token endpoint answers %s', async (_case, fault) => {
     const link = (await createLink('sandbox')).json() as { url: string };
     const { location, cookie } = await openLink(link.url);
@@ -268,7 +268,38 @@ describe('connect Pinterest: callback', () => {
     expect(res.text).toContain('Pinterest could not complete the connection');
     expect(res.text).toContain('Nothing was stored');
     expect((await account()).environments.sandbox).toMatchObject({ status: 'not_connected' });
-  }, 20_000);
+  });
+
+  it('stores nothing and shows a clear page when the token endpoint does not answer in time', async () => {
+    // The real handler, client and transport, with the callback's per-call budget (8 s in the wiring)
+    // shortened at the client so the test need not wait it out: the use case's own value is recorded.
+    const exchange = PinterestClient.prototype.exchangeCode;
+    const budgets: Array<number | undefined> = [];
+    const shortened = jest.spyOn(PinterestClient.prototype, 'exchangeCode').mockImplementation(function (this: PinterestClient, environment, app, grant, timeoutMs) {
+      budgets.push(timeoutMs);
+      return exchange.call(this, environment, app, grant, 200);
+    });
+    try {
+      const link = (await createLink('sandbox')).json() as { url: string };
+      const { location, cookie } = await openLink(link.url);
+      const params = await authorize(location);
+      flow.emulator.controls.injectFault({ host: 'sandbox', path: '/v5/oauth/token', kind: 'delay', ms: 2000 });
+      const secretsBefore = await tokenSecretCount('sandbox');
+      const agent = uniquePrefix('slow');
+      const started = Date.now();
+      const res = await callback(params, cookie, agent);
+      expect(Date.now() - started).toBeLessThan(2000); // it gave up; it did not wait for the answer
+      expect(budgets).toEqual([expect.any(Number)]); // the use case gives the exchange a budget of its own
+      expect(res.statusCode).toBe(502);
+      expect(res.text).toContain('Pinterest could not complete the connection');
+      expect(res.text).toContain('Nothing was stored');
+      expect(await tokenSecretCount('sandbox')).toBe(secretsBefore);
+      expect((await account()).environments.sandbox).toMatchObject({ status: 'not_connected' });
+      expect(await callbackLog(agent)).toEqual([expect.objectContaining({ errorCode: 'pinterest_failed', detail: expect.objectContaining({ reason: expect.stringContaining('TimeoutError') }) as unknown })]);
+    } finally {
+      shortened.mockRestore();
+    }
+  });
 
   it('refuses a replayed code: the second exchange fails and nothing changes', async () => {
     await connect('sandbox');

@@ -111,7 +111,7 @@ const steps = {
   hashingKey: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
   /** SecurityLog.write → DynamoTable.create (a conditional PutItem); the client address is hashed. */
   writeSecurityLog: { 'table:audit': ['dynamodb:PutItem'], 'secret:keys': ['secretsmanager:GetSecretValue'] },
-  /** SecurityLog.list → DynamoTable.query, on the day partitions or the byKind index. */
+  /** SecurityLog.list → DynamoTable.query, on the log partition or the byKind index. */
   listSecurityLog: { 'table:audit': ['dynamodb:Query'] },
   /** functions/authorize-operator.ts → SecretStore.get of `operator/credential`. */
   readOperatorCredential: { 'secret:operator': ['secretsmanager:GetSecretValue'] },

@@ -62,7 +62,7 @@ describe('the publisher stack', () => {
         MemorySize: spec.memoryMb,
         Timeout: spec.timeoutSeconds,
         Description: spec.description,
-        Environment: { Variables: Match.objectLike({ ...settings, NODE_OPTIONS: '--enable-source-maps' }) },
+        Environment: { Variables: Match.objectLike({ ...settings, NODE_OPTIONS: Match.absent() }) },
       });
     }
   });

@@ -1,4 +1,4 @@
-import { undiciTransport, type HttpRequest, type HttpTransport } from '../../shared/adapters/pinterest/http';
+import { nodeTransport, type HttpRequest, type HttpTransport } from '../../shared/adapters/pinterest/http';
 
 export interface Exchange {
   url: string;
@@ -9,7 +9,7 @@ export interface Exchange {
 }
 
 /** Wraps the real transport and keeps every request and answer, for contract checks. */
-export function recordingTransport(inner: HttpTransport = undiciTransport()): { transport: HttpTransport; exchanges: Exchange[] } {
+export function recordingTransport(inner: HttpTransport = nodeTransport()): { transport: HttpTransport; exchanges: Exchange[] } {
   const exchanges: Exchange[] = [];
   const transport: HttpTransport = async (url, request) => {
     const response = await inner(url, request);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../zod';
 import { accountRecordSchema, type AccountRecord } from '../../domain/account';
 import { ConflictError } from '../../domain/errors';
 import type { PinterestEnvironment } from '../../domain/pinterest';

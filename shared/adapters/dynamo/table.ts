@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../../zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { epochSeconds, type Clock } from '../../domain/time';
 import { TTL_ATTRIBUTE, tableList } from '../../tables';
@@ -55,10 +55,10 @@ export class DynamoTable {
   }
 
   /** Reads one item (strongly consistent); an expired item reads as absent. */
-  async get<S extends z.ZodType>(key: Key, schema: S): Promise<z.output<S> | undefined> {
+  async get<S extends z.core.$ZodType>(key: Key, schema: S): Promise<z.output<S> | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     if (Item === undefined || this.isExpired(Item)) return undefined;
-    return schema.parse(Item);
+    return z.parse(schema, Item);
   }
 
   /** Writes a new item; fails with StaleRecordError when one with the same key exists (and is live). */
@@ -85,7 +85,7 @@ export class DynamoTable {
    * incrementing `version`. Returns the record as written. Losing the race throws StaleRecordError
    * carrying the state the record is in now.
    */
-  async transition<S extends z.ZodType>(
+  async transition<S extends z.core.$ZodType>(
     key: Key,
     expect: { version: number; status?: readonly string[]; attributes?: Record<string, string | number> },
     set: Record<string, unknown>,
@@ -133,11 +133,11 @@ export class DynamoTable {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return schema.parse(Attributes);
+      return z.parse(schema, Attributes);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // dynalite ignores ReturnValuesOnConditionCheckFailure: read the record to say where it is.
-      const current = await this.get(key, z.looseObject({ status: z.string().optional() }));
+      const current = await this.get(key, z.looseObject({ status: z.optional(z.string()) }));
       throw new StaleRecordError(
         current === undefined ? 'The record does not exist or has expired' : 'The record changed since it was read',
         current?.status,
@@ -149,7 +149,7 @@ export class DynamoTable {
    * Deletes a live single-use item and returns it; undefined when it is missing, expired or was
    * already consumed. One conditional delete, so concurrent callers cannot both succeed.
    */
-  async consume<S extends z.ZodType>(key: Key, schema: S, where: Record<string, string> = {}): Promise<z.output<S> | undefined> {
+  async consume<S extends z.core.$ZodType>(key: Key, schema: S, where: Record<string, string> = {}): Promise<z.output<S> | undefined> {
     // Extra conditions (`attribute = value`) make the delete happen only for the right caller.
     const extra = Object.keys(where).map((_, i) => ` AND #w${String(i)} = :w${String(i)}`).join('');
     try {
@@ -163,7 +163,7 @@ export class DynamoTable {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return Attributes === undefined ? undefined : schema.parse(Attributes);
+      return Attributes === undefined ? undefined : z.parse(schema, Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -215,7 +215,7 @@ export class DynamoTable {
    * Queries one partition (of the table or an index), newest first by default, skipping expired
    * items. `cursor` continues a previous page and must belong to the same partition.
    */
-  async query<S extends z.ZodType>(
+  async query<S extends z.core.$ZodType>(
     options: {
       index?: string;
       partition: { name: string; value: string };
@@ -259,7 +259,7 @@ export class DynamoTable {
       throw error;
     }
     const { Items = [], LastEvaluatedKey } = result;
-    const items = Items.filter((item) => !this.isExpired(item)).map((item) => schema.parse(item));
+    const items = Items.filter((item) => !this.isExpired(item)).map((item) => z.parse(schema, item));
     return LastEvaluatedKey === undefined ? { items } : { items, cursor: encodeCursor(LastEvaluatedKey) };
   }
 }

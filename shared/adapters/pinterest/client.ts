@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import * as z from '../../zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 import type { AppCredentials } from '../../domain/pinterest-api';
 import { PinterestApiError, PinterestNetworkError, PinterestResponseError, type RateLimit } from './errors';
-import { failedBeforeSend, networkErrorCode, undiciTransport, type HttpTransport } from './http';
+import { failedBeforeSend, networkErrorCode, nodeTransport, type HttpTransport } from './http';
 import { accountSchema, errorBodySchema, tokenResponseSchema, type PinterestAccount, type TokenResponse } from './schemas';
 
 /**
@@ -35,7 +35,7 @@ export interface PinterestResult<T> {
 
 type Auth = { bearer: string } | { basic: AppCredentials };
 
-export interface CallOptions<S extends z.ZodType> {
+export interface CallOptions<S extends z.core.$ZodType> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   auth: Auth;
@@ -65,12 +65,12 @@ export class PinterestClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: PinterestClientOptions) {
-    this.transport = options.transport ?? undiciTransport();
+    this.transport = options.transport ?? nodeTransport();
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /** Sends one request and parses the answer; never retries. */
-  async call<S extends z.ZodType>(environment: PinterestEnvironment, options: CallOptions<S>): Promise<PinterestResult<z.output<S>>> {
+  async call<S extends z.core.$ZodType>(environment: PinterestEnvironment, options: CallOptions<S>): Promise<PinterestResult<z.output<S>>> {
     const url = this.url(environment, options.path, options.query);
     const headers: Record<string, string> = { accept: 'application/json' };
     headers.authorization =
@@ -107,7 +107,7 @@ export class PinterestClient {
     return this.read(environment, response, options.schema);
   }
 
-  private url(environment: PinterestEnvironment, path: string, query: CallOptions<z.ZodType>['query']): string {
+  private url(environment: PinterestEnvironment, path: string, query: CallOptions<z.core.$ZodType>['query']): string {
     const base = this.options.baseUrls[environment].replace(/\/+$/, '');
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
@@ -115,7 +115,7 @@ export class PinterestClient {
     return `${base}${path}${qs === '' ? '' : `?${qs}`}`;
   }
 
-  private async read<S extends z.ZodType>(
+  private async read<S extends z.core.$ZodType>(
     environment: PinterestEnvironment,
     response: Awaited<ReturnType<HttpTransport>>,
     schema: S,
@@ -146,7 +146,7 @@ export class PinterestClient {
       const message = error.success ? error.data.message : `HTTP ${response.status} without a Pinterest error body`;
       throw new PinterestApiError(environment, response.status, error.success ? error.data.code : undefined, message, requestId, rateLimit);
     }
-    const result = schema.safeParse(parsed);
+    const result = z.safeParse(schema, parsed);
     if (!result.success) {
       const first = result.error.issues[0];
       throw new PinterestResponseError(environment, response.status, requestId, `${first?.path.join('.') ?? ''} ${first?.message ?? 'invalid'}`);

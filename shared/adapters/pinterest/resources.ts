@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 import type { PinterestClient, PinterestResult } from './client';
 
@@ -8,40 +8,39 @@ import type { PinterestClient, PinterestResult } from './client';
  * creation uses a fresh connection and is never retried here.
  */
 
-const nullableString = z.string().nullable().optional();
+const nullableString = z.optional(z.nullable(z.string()));
 
-export const boardSchema = z
-  .object({
-    id: z.string().regex(/^\d+$/),
-    name: z.string(),
-    description: nullableString,
-    owner: z.object({ username: z.string().optional() }).loose().optional(),
-    privacy: z.enum(['PUBLIC', 'PROTECTED', 'SECRET']).optional(),
-    collaborator_count: z.number().int().nullable().optional(),
-    pin_count: z.number().int().nullable().optional(),
-    created_at: z.string().optional(),
-  })
-  .loose();
+const numericId = z.string().check(z.regex(/^\d+$/));
+const nullableInt = z.optional(z.nullable(z.number().check(z.int())));
+
+export const boardSchema = z.looseObject({
+  id: numericId,
+  name: z.string(),
+  description: nullableString,
+  owner: z.optional(z.looseObject({ username: z.optional(z.string()) })),
+  privacy: z.optional(z.enum(['PUBLIC', 'PROTECTED', 'SECRET'])),
+  collaborator_count: nullableInt,
+  pin_count: nullableInt,
+  created_at: z.optional(z.string()),
+});
 export type PinterestBoard = z.infer<typeof boardSchema>;
 
-export const sectionSchema = z.object({ id: z.string().regex(/^\d+$/), name: z.string() }).loose();
+export const sectionSchema = z.looseObject({ id: numericId, name: z.string() });
 export type PinterestSection = z.infer<typeof sectionSchema>;
 
-export const pinSchema = z
-  .object({
-    id: z.string().regex(/^\d+$/),
-    created_at: z.string().optional(),
-    board_id: z.string().optional(),
-    board_section_id: nullableString,
-    title: nullableString,
-    description: nullableString,
-    link: nullableString,
-    alt_text: nullableString,
-  })
-  .loose();
+export const pinSchema = z.looseObject({
+  id: numericId,
+  created_at: z.optional(z.string()),
+  board_id: z.optional(z.string()),
+  board_section_id: nullableString,
+  title: nullableString,
+  description: nullableString,
+  link: nullableString,
+  alt_text: nullableString,
+});
 export type PinterestPin = z.infer<typeof pinSchema>;
 
-const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), bookmark: z.string().nullable().optional() });
+const page = <S extends z.core.$ZodType>(item: S) => z.object({ items: z.array(item), bookmark: z.optional(z.nullable(z.string())) });
 export interface Page<T> {
   items: T[];
   bookmark: string | null;
