@@ -41,10 +41,10 @@ export const iamActions = {
     put: ['dynamodb:PutItem'],
     change: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   },
-  /** SecretStore: `get`; `create` and `forceDelete` (no tags, no in-place update by any function). */
+  /** SecretStore: `get`; `create`, `put` (a token refresh's new version) and `forceDelete` (no tags). */
   secrets: {
     read: ['secretsmanager:GetSecretValue'],
-    write: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+    write: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
   },
   /**
    * ObjectStore: `get` (GetObject) and `list` (ListBucket on the bucket, limited to the prefix: without

@@ -45,6 +45,10 @@ export const settingsSchema = z.object({
   OPERATOR_NOTIFY_EMAIL: email,
   SENDER_EMAIL: email,
   SUPPORT_EMAIL: z._default(email, 'info@ecooffice.net'),
+  /** Refresh an access token this many days before it expires (Pinterest's last 30 days). */
+  REFRESH_ACCESS_DAYS: positiveInt(5),
+  /** Refresh (and, if that does not move it, warn) this many days before the refresh token's end. */
+  REFRESH_WARN_DAYS: positiveInt(20),
   RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).check(z.refine((m: number) => m <= 10, 'must be at most 10 minutes')),
   RETENTION_SECURITY_LOG_DAYS: positiveInt(90),
   RETENTION_RATE_LIMIT_HOURS: positiveInt(1),

@@ -207,6 +207,26 @@ export const functionSpecs = {
     // Reads the account and the pin, creates the pin, updates the account.
     grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
+  disconnectAccount: {
+    entry: 'functions/disconnect-account.ts',
+    description: 'Disconnects an environment: deletes its tokens and synced boards, keeps the record for audit',
+    memoryMb: 256,
+    timeoutSeconds: 20,
+    // Workflow: reads the account and the Pin status index, updates the account, deletes boards.
+    // Tokens: deletes the connection's secret, never reads it.
+    grants: grants(securityLogging, { tables: { workflow: 'RW' }, secrets: { tokens: 'W' } }),
+  },
+  refreshTokens: {
+    entry: 'functions/refresh-tokens.ts',
+    description: 'Daily: refreshes tokens before they expire, detects revocation, mails the operator once per condition',
+    memoryMb: 256,
+    // Under the refresh lease (tokenLeaseSeconds), so a lease that has ended has no live holder.
+    timeoutSeconds: 60,
+    callsPinterest: true,
+    // Workflow: the account (lease, versions, notices). Tokens: reads, writes new versions, deletes a
+    // revoked connection's secret. App: HTTP Basic at the token endpoint. Mail: operator notices.
+    grants: grants(securityLogging, pinterestApp, { tables: { workflow: 'RW' }, secrets: { tokens: 'RW' }, sendMail: true }),
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functionSpecs;
@@ -262,6 +282,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/oauth/callback', fn: 'oauthCallback', access: 'public', throttle: 'publicWrite', clientLimit: signInLimit },
   { method: 'GET', path: '/account', fn: 'getAccount', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/account/confirm', fn: 'confirmAccount', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/account/disconnect', fn: 'disconnectAccount', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */
@@ -287,5 +308,14 @@ export interface ScheduleSpec {
   description: string;
 }
 
-/** Timers (EventBridge Scheduler in AWS, a local timer in local mode). Later features add entries. */
-export const schedules: readonly ScheduleSpec[] = [];
+/** Timers (EventBridge in AWS, a local timer in local mode). Later features add entries. */
+export const schedules: readonly ScheduleSpec[] = [
+  { name: 'refresh-tokens', fn: 'refreshTokens', rateMinutes: 24 * 60, description: 'Refresh Pinterest tokens before they expire; warn the operator' },
+];
+
+/**
+ * How long a token-refresh lease holds. Longer than every function that calls Pinterest may run (a
+ * test checks), so when a lease has ended its holder has certainly stopped: no refresh can write a
+ * secret after another has taken over.
+ */
+export const tokenLeaseSeconds = 90;

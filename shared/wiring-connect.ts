@@ -3,12 +3,14 @@ import * as z from './zod';
 import { dynamoDocumentClient } from './adapters/aws/dynamo';
 import { AccountStore } from './adapters/dynamo/account-store';
 import { OAuthStore } from './adapters/dynamo/oauth-store';
+import { EnvironmentRecords } from './adapters/dynamo/environment-records';
 import { DynamoTable } from './adapters/dynamo/table';
 import { TokenVault } from './adapters/token-vault';
 import { requireBinding } from './config';
 import { NotConfiguredError } from './domain/errors';
 import { appCredentialsSchema, type AppCredentials } from './domain/pinterest-api';
 import type { OAuthDeps } from './use-cases/connect-ports';
+import type { DisconnectDeps } from './use-cases/disconnect';
 import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable } from './wiring';
 
 /**
@@ -71,5 +73,27 @@ export const connectDeps = lazy(
       expectedAccountId: appSettings().PINTEREST_EXPECTED_ACCOUNT_ID,
       stateMinutes: appSettings().RETENTION_OAUTH_STATE_MINUTES,
     },
+  }),
+);
+
+const environmentRecords = lazy(() => new EnvironmentRecords(workflowTable()));
+
+/** What disconnecting needs: no Pinterest call, so no Pinterest client in that bundle. */
+export const disconnectDeps = lazy(
+  (): DisconnectDeps => ({
+    clock,
+    get accounts() {
+      return accounts();
+    },
+    get vault() {
+      return tokenVault();
+    },
+    get records() {
+      return environmentRecords();
+    },
+    get securityLog() {
+      return safeSecurityLog();
+    },
+    settings: { disconnectedRetentionDays: appSettings().RETENTION_DISCONNECTED_ACCOUNT_DAYS },
   }),
 );

@@ -1,5 +1,5 @@
-import * as z from '../zod';
 import type { PinterestEnvironment } from '../domain/pinterest';
+import { tokenSecretSchema, type TokenSecret } from '../domain/tokens';
 import type { SecretStore } from './secret-store';
 
 /**
@@ -7,9 +7,6 @@ import type { SecretStore } from './secret-store';
  * account and a connection id, so a reconnect never collides with a secret AWS is still deleting.
  * Read through the secret store's short cache (bypassable); deleted without a recovery window.
  */
-
-export const tokenSecretSchema = z.object({ accessToken: z.string().check(z.minLength(1)), refreshToken: z.string().check(z.minLength(1)) });
-export type TokenSecret = z.infer<typeof tokenSecretSchema>;
 
 export class TokenVault {
   constructor(

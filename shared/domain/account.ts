@@ -28,12 +28,25 @@ export const accountRecordSchema = z.object({
   accessTokenExpiresAt: z.string(),
   refreshTokenExpiresAt: z.optional(z.string()),
   tokenVersion: z.number().check(z.int()),
+  /** The refresh lease: until when (epoch ms) and whose (a refresh's own id). */
   refreshLockUntil: z.optional(z.number()),
+  refreshLeaseId: z.optional(z.string()),
+  lastRefreshAt: z.optional(z.string()),
+  /** When refreshing started to fail for a reason other than revocation (network, 5xx, 429). */
+  refreshFailingSince: z.optional(z.string()),
+  /** Operator notices already mailed, by condition, with when; a condition's entry goes when it clears. */
+  notices: z.optional(z.partialRecord(z.enum(['revoked', 'refresh_failing', 'refresh_token_expiring', 'refresh_token_lost']), z.string())),
+  /** Why the account needs reauthorization (revoked, refused after a refresh, …). */
+  reauthorizationReason: z.optional(z.string()),
+  disconnectedAt: z.optional(z.string()),
+  /** TTL (epoch s): set only on a disconnected account, kept for audit until then. */
+  expiresAt: z.optional(z.number()),
   connectedAt: z.string(),
   confirmedAt: z.optional(z.string()),
   version: z.number().check(z.int()),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
+export type NoticeKind = keyof NonNullable<AccountRecord['notices']>;
 
 /** The account id that is pinned for an environment: configured, or confirmed once by the operator. */
 export interface ExpectedAccount {
@@ -45,6 +58,9 @@ export interface ExpectedAccount {
  * Status after a successful connection: missing scopes block everything; an account that matches the
  * expected one is connected; otherwise the operator must confirm it first.
  */
+/** Statuses whose tokens are kept and refreshed (Pinterest may be called with them). */
+export const liveStatuses = ['pending_confirmation', 'connected', 'missing_scopes'] as const satisfies readonly AccountStatus[];
+
 export function statusAfterConnect(
   scopes: readonly string[],
   expected: ExpectedAccount | undefined,
@@ -69,5 +85,13 @@ export function accountView(record: AccountRecord) {
     connectedAt: record.connectedAt,
     confirmedAt: record.confirmedAt ?? null,
     confirmed: record.confirmedAt !== undefined,
+    lastRefreshAt: record.lastRefreshAt ?? null,
+    refreshFailingSince: record.refreshFailingSince ?? null,
+    /** Open operator notices (a condition that was mailed and has not cleared), oldest first. */
+    warnings: Object.entries(record.notices ?? {})
+      .map(([kind, since]) => ({ kind, since }))
+      .sort((a, b) => a.since.localeCompare(b.since)),
+    ...(record.reauthorizationReason === undefined ? {} : { reauthorizationReason: record.reauthorizationReason }),
+    ...(record.disconnectedAt === undefined ? {} : { disconnectedAt: record.disconnectedAt }),
   };
 }

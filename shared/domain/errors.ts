@@ -12,6 +12,7 @@ export const errorCodes = [
   'conflict',
   'not_configured',
   'rate_limited',
+  'dependency_failed',
   'config_invalid',
   'internal_error',
 ] as const;

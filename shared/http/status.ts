@@ -10,6 +10,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   not_configured: 409,
   rate_limited: 429,
+  dependency_failed: 502,
   config_invalid: 500,
   internal_error: 500,
 };

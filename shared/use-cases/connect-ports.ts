@@ -4,6 +4,7 @@ import type { PinterestEnvironment } from '../domain/pinterest';
 import type { RequestFacts, SecurityLogPort } from '../domain/security-event';
 import type { StateRecord, TicketRecord } from '../domain/oauth';
 import type { AppCredentials, PinterestAccount, TokenResponse } from '../domain/pinterest-api';
+import type { TokenSecret } from '../domain/tokens';
 
 export type { AppCredentials, RequestFacts, SecurityLogPort, StateRecord, TicketRecord };
 
@@ -31,10 +32,16 @@ export interface AccountsPort {
   pinned(env: PinterestEnvironment): Promise<{ accountId: string } | undefined>;
   replace(account: Omit<AccountRecord, 'version'>, previous: AccountRecord | undefined): Promise<AccountRecord>;
   confirm(current: AccountRecord, confirmedAt: string): Promise<AccountRecord>;
+  /** One conditional write on the version read (and any `expect`ed attribute); undefined removes. */
+  update(current: AccountRecord, set: Partial<Omit<AccountRecord, 'version'>>, expect?: Record<string, string | number>): Promise<AccountRecord>;
 }
 
 export interface TokenVaultPort {
-  store(env: PinterestEnvironment, accountId: string, connectionId: string, tokens: { accessToken: string; refreshToken: string }): Promise<string>;
+  store(env: PinterestEnvironment, accountId: string, connectionId: string, tokens: TokenSecret): Promise<string>;
+  /** The secret through the short cache, or past it (after a 401, before deciding to refresh). */
+  read(secretName: string, options?: { bypassCache?: boolean }): Promise<TokenSecret | undefined>;
+  /** A new current version of the secret (the previous one stays as AWSPREVIOUS). */
+  update(secretName: string, tokens: TokenSecret): Promise<void>;
   delete(secretName: string): Promise<void>;
 }
 

@@ -103,9 +103,15 @@ async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: S
   const scopes = parseScopes(tokens.scope);
   const now = deps.clock.now();
   const connectionId = deps.newId();
+  const accessTokenExpiresAt = new Date(now.getTime() + tokens.expires_in * 1000).toISOString();
+  const { refreshTokenExpiresAt } = refreshExpiry(tokens, now);
+  // The secret describes itself (version and expiries), so a refresh can always catch the account up.
   const secretName = await deps.vault.store(environment, account.id, connectionId, {
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token ?? '',
+    tokenVersion: 1,
+    accessTokenExpiresAt,
+    ...(refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt }),
   });
   const status = statusAfterConnect(scopes, expected);
   let stored: AccountRecord;
@@ -121,8 +127,8 @@ async function exchangeAndStore(deps: ConnectDeps, app: AppCredentials, state: S
         scopes,
         connectionId,
         secretName,
-        accessTokenExpiresAt: new Date(now.getTime() + tokens.expires_in * 1000).toISOString(),
-        ...refreshExpiry(tokens, now),
+        accessTokenExpiresAt,
+        ...(refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt }),
         tokenVersion: 1,
         connectedAt: now.toISOString(),
         ...(expected === undefined ? {} : { confirmedAt: now.toISOString() }),

@@ -84,8 +84,8 @@ describe('bind (environment and least privilege in one call)', () => {
 
   const secretCases: Array<[Permission, string[]]> = [
     ['RO', ['secretsmanager:GetSecretValue']],
-    ['W', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']],
-    ['RW', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue']],
+    ['W', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue']],
+    ['RW', ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']],
   ];
   it.each(secretCases)('grants secret level %s exactly its actions, on its scope only', (level, actions) => {
     const { statements, app } = build({ secrets: { tokens: level } });
@@ -114,7 +114,7 @@ describe('bind (environment and least privilege in one call)', () => {
   it('scopes secrets to their prefix, with write actions only where granted', () => {
     const secretStatements = probe.statements.filter((s) => JSON.stringify(s.Resource).includes('secretsmanager'));
     const byScope = (scope: string) => secretStatements.find((s) => JSON.stringify(s.Resource).includes(`secret:mdz-publisher/${scope}/*`));
-    expect([byScope('tokens')?.Action].flat().sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']);
+    expect([byScope('tokens')?.Action].flat().sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue']);
     expect([byScope('app')?.Action].flat()).toEqual(['secretsmanager:GetSecretValue']);
     expect(byScope('operator')).toBeUndefined();
   });

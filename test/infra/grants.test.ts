@@ -92,6 +92,8 @@ describe('the effective grants of every function', () => {
       },
       getAccount: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
       confirmAccount: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
+      disconnectAccount: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', tokens: 'W' } },
+      refreshTokens: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
     });
   });
 });
@@ -139,6 +141,16 @@ const steps = {
   storeTokens: { 'secret:tokens': ['secretsmanager:CreateSecret'] },
   /** TokenVault.delete → SecretStore.forceDelete (the previous connection's, or an orphan). */
   deleteTokens: { 'secret:tokens': ['secretsmanager:DeleteSecret'] },
+  /** TokenVault.read → SecretStore.get (through the cache, or past it before a refresh). */
+  readTokens: { 'secret:tokens': ['secretsmanager:GetSecretValue'] },
+  /** TokenVault.update → SecretStore.put (a new AWSCURRENT version after a refresh). */
+  updateTokens: { 'secret:tokens': ['secretsmanager:PutSecretValue'] },
+  /** AccountStore.update → transition (lease, versions, notices, status; reads the record when it loses). */
+  updateAccount: { 'table:workflow': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** EnvironmentRecords.anyWithStatus → query on the byStatus index; removeBoards → query and conditional deletes. */
+  environmentRecords: { 'table:workflow': ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+  /** OperatorMail → SesMailer.send (SendRawEmail From the verified identity): the `sendMail` grant. */
+  sendOperatorMail: {},
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -163,6 +175,10 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   getAccount: ['readAccount', 'writeSecurityLog'],
   // confirmAccount (the use case).
   confirmAccount: ['readAccount', 'confirmAccount', 'writeSecurityLog'],
+  // disconnectAccount: no token read, only the delete.
+  disconnectAccount: ['readAccount', 'environmentRecords', 'deleteTokens', 'updateAccount', 'writeSecurityLog'],
+  // runRefreshSchedule (the schedule function writes the log from the use case; mail is sendMail).
+  refreshTokens: ['readAccount', 'readTokens', 'readPinterestApp', 'updateAccount', 'updateTokens', 'deleteTokens', 'hashingKey', 'writeSecurityLog', 'sendOperatorMail'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -197,7 +213,7 @@ function neededGrants(path: readonly StepName[]): Grants {
     const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.secrets, a)));
     return { secrets: { [name]: weakestLevel(permissionCapabilities, capabilities) } };
   });
-  return grants(...parts);
+  return grants(...parts, path.includes('sendOperatorMail') ? { sendMail: true } : {});
 }
 
 /** Where a spec's grants differ from what its code path needs: unused grants and missing ones. */
@@ -240,8 +256,7 @@ describe('every grant is used by its function’s code path, and every request i
  * constructs them (`new GetCommand(…)`). An action is in use when one of its commands is constructed
  * in shared/ or functions/ (the code that runs in a Lambda; local/ and scripts/ run with the
  * operator's own credentials). Logs actions are used by the Lambda runtime, not by our code. Only
- * actions some function needs are listed: an action missing here fails too (secretsmanager:
- * PutSecretValue, for one, is sent only by the local boot and the operator-credential script).
+ * actions some function needs are listed: an action missing here fails too (the test below proves it).
  */
 const commandsNeeding: Record<string, readonly string[]> = {
   'dynamodb:GetItem': ['GetCommand', 'GetItemCommand'],
@@ -251,6 +266,7 @@ const commandsNeeding: Record<string, readonly string[]> = {
   'dynamodb:DeleteItem': ['DeleteCommand', 'DeleteItemCommand'],
   'secretsmanager:GetSecretValue': ['GetSecretValueCommand'],
   'secretsmanager:CreateSecret': ['CreateSecretCommand'],
+  'secretsmanager:PutSecretValue': ['PutSecretValueCommand'],
   'secretsmanager:DeleteSecret': ['DeleteSecretCommand'],
   's3:GetObject': ['GetObjectCommand'],
   's3:ListBucket': ['ListObjectsV2Command'],
@@ -306,6 +322,7 @@ describe('the synthesized policies', () => {
       if (text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `table:${name}/index`;
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
+    if (text.includes(':ses:') && text.includes(':identity/')) return 'ses:identity';
     return text;
   }
 
@@ -334,6 +351,8 @@ describe('the synthesized policies', () => {
     for (const [scope, level] of Object.entries(spec.secrets ?? {}) as [SecretScope, Permission][]) {
       for (const capability of permissionCapabilities[level]) for (const action of iamActions.secrets[capability]) out.push(`secret:${scope} ${action}`);
     }
+    // The sender identity: its address and its domain.
+    if (spec.sendMail === true) for (const action of iamActions.sendMail) out.push(`ses:identity ${action}`, `ses:identity ${action}`);
     return out.sort();
   }
 

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from '../support/cdk';
 import { Schedules } from '../../infra/constructs/schedules';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
-import { functionSpecs, routes } from '../../shared/routes';
+import { functionSpecs, routes, tokenLeaseSeconds } from '../../shared/routes';
 import { tableList } from '../../shared/tables';
 
 const settings = {
@@ -136,6 +136,12 @@ describe('the publisher stack', () => {
     }
   });
 
+  it('keeps every function that calls Pinterest (and so may refresh tokens) shorter than the refresh lease', () => {
+    const callers = Object.entries(functionSpecs).filter(([, spec]) => (spec as { callsPinterest?: true }).callsPinterest === true);
+    expect(callers.map(([id]) => id).sort()).toEqual(['oauthCallback', 'refreshTokens']);
+    for (const [id, spec] of callers) expect({ id, shorter: spec.timeoutSeconds < tokenLeaseSeconds }).toEqual({ id, shorter: true });
+  });
+
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mdz-publisher/keys/hashing-key',
@@ -158,8 +164,9 @@ describe('the publisher stack', () => {
       // The security log is append-only for every function.
       expect({ fnId, writes: actions.filter((a) => /Update|Delete|BatchWrite/.test(a)) }).toEqual({ fnId, writes: [] });
     }
-    expect(secretReaders('app').sort()).toEqual(['createOAuthLink', 'oauthCallback', 'openOAuthLink']);
-    expect(secretReaders('tokens')).toEqual(['oauthCallback']);
+    expect(secretReaders('app').sort()).toEqual(['createOAuthLink', 'oauthCallback', 'openOAuthLink', 'refreshTokens']);
+    // Only the token source's functions (the callback, the refresh schedule) and disconnect touch token secrets.
+    expect(secretReaders('tokens').sort()).toEqual(['disconnectAccount', 'oauthCallback', 'refreshTokens']);
     expect(secretReaders('operator')).toEqual(['authorizeOperator']);
     // Health may only write its own logs.
     expect(statementsOf('getHealth').flatMap((st) => st.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

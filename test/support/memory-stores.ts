@@ -4,6 +4,8 @@ import type { StateRecord, TicketRecord } from '../../shared/domain/oauth';
 import type { PinterestEnvironment } from '../../shared/domain/pinterest';
 import { epochSeconds, type Clock } from '../../shared/domain/time';
 import type { AccountsPort, ConsumedState, OAuthStatePort, TokenVaultPort } from '../../shared/use-cases/connect-ports';
+import type { TokenSecret } from '../../shared/domain/tokens';
+import type { EnvironmentRecordsPort } from '../../shared/use-cases/disconnect';
 
 /**
  * In-memory stand-ins for the storage ports, with the rules of the real adapters
@@ -77,6 +79,7 @@ export class MemoryAccounts implements AccountsPort {
   private readonly current = new Map<PinterestEnvironment, AccountRecord>();
   private readonly pins = new Map<PinterestEnvironment, { accountId: string; pinnedAt: string }>();
   private interference: Interference | undefined;
+  private updateFailure: { where: (set: Partial<AccountRecord>) => boolean; error: Error } | undefined;
 
   /** The stored record (a copy), for assertions. */
   record(env: PinterestEnvironment): AccountRecord | undefined {
@@ -147,6 +150,35 @@ export class MemoryAccounts implements AccountsPort {
     return structuredClone(record);
   }
 
+  /**
+   * Makes the next update whose `set` matches `where` fail with `error` before it writes anything (a
+   * crash or a lost connection at that write, say the metadata write after a refresh). Runs once.
+   */
+  failUpdateOnce(where: (set: Partial<AccountRecord>) => boolean, error: Error = new Error('simulated DynamoDB failure')): void {
+    this.updateFailure = { where, error };
+  }
+
+  /** One conditional write on the version read and any expected attribute; undefined removes. */
+  async update(current: AccountRecord, set: Partial<Omit<AccountRecord, 'version'>>, expect: Record<string, string | number> = {}): Promise<AccountRecord> {
+    const failure = this.updateFailure;
+    if (failure?.where(set) === true) {
+      this.updateFailure = undefined;
+      await io(() => undefined);
+      throw failure.error;
+    }
+    await this.interfere();
+    const stored = this.expect(this.current.get(current.environment), current.version);
+    for (const [name, value] of Object.entries(expect)) {
+      if ((stored as Record<string, unknown>)[name] !== value) throw new ConflictError('The record changed since it was read', stored.status);
+    }
+    // undefined removes the attribute, as the real store's REMOVE.
+    const entries: Array<[string, unknown]> = Object.entries({ ...stored, ...set, version: stored.version + 1 });
+    const merged = entries.filter(([, value]) => value !== undefined);
+    const record = Object.fromEntries(merged) as AccountRecord;
+    this.current.set(current.environment, structuredClone(record));
+    return structuredClone(record);
+  }
+
   private async interfere(): Promise<void> {
     const write = this.interference;
     this.interference = undefined;
@@ -160,10 +192,7 @@ export class MemoryAccounts implements AccountsPort {
   }
 }
 
-export interface StoredTokens {
-  accessToken: string;
-  refreshToken: string;
-}
+export type StoredTokens = TokenSecret;
 
 /** Token secrets by name (`tokens/<env>/<account>/<connection>`, as shared/secrets.ts names them). */
 export class MemoryVault implements TokenVaultPort {
@@ -171,6 +200,8 @@ export class MemoryVault implements TokenVaultPort {
   /** Every name stored and every name deleted, in order. */
   readonly stored: string[] = [];
   readonly deleted: string[] = [];
+  /** Every read that reached the store (a cached view's misses and bypasses), in order. */
+  readonly reads: Array<{ secretName: string; bypassCache: boolean }> = [];
   private deleteFailure: { secretName: string | undefined; error: Error } | undefined;
 
   /** Makes every later delete of `secretName` (of any secret, when undefined) fail with `error`. */
@@ -193,6 +224,22 @@ export class MemoryVault implements TokenVaultPort {
     });
   }
 
+  read(secretName: string, options: { bypassCache?: boolean } = {}): Promise<StoredTokens | undefined> {
+    return io(() => {
+      this.reads.push({ secretName, bypassCache: options.bypassCache === true });
+      const secret = this.secrets.get(secretName);
+      return secret === undefined ? undefined : { ...secret };
+    });
+  }
+
+  /** PutSecretValue: a new current version of an existing secret. */
+  update(secretName: string, tokens: StoredTokens): Promise<void> {
+    return io(() => {
+      if (!this.secrets.has(secretName)) throw new Error(`simulated ResourceNotFoundException: ${secretName}`);
+      this.secrets.set(secretName, { ...tokens });
+    });
+  }
+
   /** Deletes without recovery; a missing secret is not an error (as forceDelete). */
   delete(secretName: string): Promise<void> {
     return io(() => {
@@ -200,6 +247,85 @@ export class MemoryVault implements TokenVaultPort {
       if (failure !== undefined && (failure.secretName === undefined || failure.secretName === secretName)) throw failure.error;
       this.secrets.delete(secretName);
       this.deleted.push(secretName);
+    });
+  }
+}
+
+/**
+ * One container's view of a MemoryVault through its own short cache, as the real SecretStore keeps
+ * one per Lambda container: reads within `cacheMs` of the last read or write answer the cached value
+ * unless they bypass the cache; writes and deletes go through and update this view's cache only.
+ */
+export class CachedVault implements TokenVaultPort {
+  private readonly cache = new Map<string, { value: StoredTokens; until: number }>();
+
+  constructor(
+    private readonly vault: MemoryVault,
+    private readonly clock: Clock,
+    private readonly cacheMs = 60_000,
+  ) {}
+
+  async store(env: PinterestEnvironment, accountId: string, connectionId: string, tokens: StoredTokens): Promise<string> {
+    const name = await this.vault.store(env, accountId, connectionId, tokens);
+    this.remember(name, tokens);
+    return name;
+  }
+
+  async read(secretName: string, options: { bypassCache?: boolean } = {}): Promise<StoredTokens | undefined> {
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(secretName);
+    if (options.bypassCache !== true && cached !== undefined && cached.until > now) return { ...cached.value };
+    const value = await this.vault.read(secretName, options);
+    if (value === undefined) this.cache.delete(secretName);
+    else this.cache.set(secretName, { value: { ...value }, until: now + this.cacheMs });
+    return value;
+  }
+
+  async update(secretName: string, tokens: StoredTokens): Promise<void> {
+    await this.vault.update(secretName, tokens);
+    this.remember(secretName, tokens);
+  }
+
+  async delete(secretName: string): Promise<void> {
+    this.cache.delete(secretName);
+    await this.vault.delete(secretName);
+  }
+
+  private remember(secretName: string, tokens: StoredTokens): void {
+    this.cache.set(secretName, { value: { ...tokens }, until: this.clock.now().getTime() + this.cacheMs });
+  }
+}
+
+/**
+ * The records a disconnect looks at (shared/adapters/dynamo/environment-records.ts): Pin records by
+ * environment and status, and the synced boards and sections of each environment.
+ */
+export class MemoryEnvironmentRecords implements EnvironmentRecordsPort {
+  readonly pins: Array<{ environment: PinterestEnvironment; id: string; status: string }> = [];
+  private readonly boards = new Map<PinterestEnvironment, string[]>();
+
+  addPin(environment: PinterestEnvironment, id: string, status: string): void {
+    this.pins.push({ environment, id, status });
+  }
+
+  /** Board and section records (their keys) synced for an environment. */
+  addBoards(environment: PinterestEnvironment, ...keys: string[]): void {
+    this.boards.set(environment, [...(this.boards.get(environment) ?? []), ...keys]);
+  }
+
+  boardsOf(environment: PinterestEnvironment): string[] {
+    return [...(this.boards.get(environment) ?? [])];
+  }
+
+  anyWithStatus(env: PinterestEnvironment, status: string): Promise<boolean> {
+    return io(() => this.pins.some((pin) => pin.environment === env && pin.status === status));
+  }
+
+  removeBoards(env: PinterestEnvironment): Promise<number> {
+    return io(() => {
+      const removed = this.boards.get(env)?.length ?? 0;
+      this.boards.delete(env);
+      return removed;
     });
   }
 }

@@ -47,6 +47,9 @@ describe('describeAccounts', () => {
       connectedAt: record.connectedAt,
       confirmedAt: null,
       confirmed: false,
+      lastRefreshAt: null,
+      refreshFailingSince: null,
+      warnings: [],
       publishing: 'refused_by_tier',
     });
     expect(described.environments.sandbox).toMatchObject({ status: 'not_connected' });

@@ -140,7 +140,11 @@ describe('completeCallback: a first connection', () => {
     const memory = await signingIn();
     const outcome = connection(await memory.callback());
     const secretName = 'tokens/sandbox/1000000000000000001/id-2';
-    expect(memory.state.vault.secrets).toEqual(new Map([[secretName, { accessToken: 'pina_access_1', refreshToken: 'pinr_refresh_1' }]]));
+    // The secret describes itself: its version and expiries, so a later refresh can catch the account up.
+    const account = memory.state.accounts.record('sandbox');
+    expect(memory.state.vault.secrets).toEqual(
+      new Map([[secretName, { accessToken: 'pina_access_1', refreshToken: 'pinr_refresh_1', tokenVersion: 1, accessTokenExpiresAt: account?.accessTokenExpiresAt, refreshTokenExpiresAt: account?.refreshTokenExpiresAt }]]),
+    );
     const stored = {
       environment: 'sandbox',
       status: 'pending_confirmation',

@@ -39,8 +39,30 @@ export class AccountStore {
       return record;
     }
     // Optional fields the new connection lacks are removed, not inherited from the previous one.
-    const cleared = { accountType: undefined, businessName: undefined, refreshTokenExpiresAt: undefined, confirmedAt: undefined, refreshLockUntil: undefined };
+    const cleared = {
+      accountType: undefined,
+      businessName: undefined,
+      refreshTokenExpiresAt: undefined,
+      confirmedAt: undefined,
+      refreshLockUntil: undefined,
+      refreshLeaseId: undefined,
+      lastRefreshAt: undefined,
+      refreshFailingSince: undefined,
+      notices: undefined,
+      reauthorizationReason: undefined,
+      disconnectedAt: undefined,
+      expiresAt: undefined,
+    };
     return this.table.transition(currentKey(account.environment), { version: previous.version }, { ...cleared, ...account, ...subject }, accountRecordSchema);
+  }
+
+  /**
+   * Changes the account in one conditional write on the version read (and any `expect`ed attribute,
+   * such as the refresh lease's id); `undefined` values are removed. A lost race throws a
+   * ConflictError (StaleRecordError) saying where the record is now.
+   */
+  async update(current: AccountRecord, set: Partial<Omit<AccountRecord, 'version'>>, expect: Record<string, string | number> = {}): Promise<AccountRecord> {
+    return this.table.transition(currentKey(current.environment), { version: current.version, attributes: expect }, set, accountRecordSchema);
   }
 
   /**

@@ -1,6 +1,9 @@
 import * as z from '../../zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 import type { AppCredentials } from '../../domain/pinterest-api';
+import type { TokenSource } from '../../use-cases/token-ports';
+
+export type { TokenSource };
 import { PinterestApiError, PinterestNetworkError, PinterestResponseError, type RateLimit } from './errors';
 import { failedBeforeSend, networkErrorCode, nodeTransport, type HttpTransport } from './http';
 import { accountSchema, errorBodySchema, tokenResponseSchema, type PinterestAccount, type TokenResponse } from './schemas';
@@ -45,13 +48,6 @@ export interface CallOptions<S extends z.core.$ZodType> {
   form?: Record<string, string | undefined>;
   timeoutMs?: number;
   freshConnection?: boolean;
-}
-
-/** Supplies access tokens and renews one that Pinterest refused (implemented by the token vault). */
-export interface TokenSource {
-  current(): Promise<string>;
-  /** Called after a 401 code 2 with the refused token; returns a token to retry with, or throws. */
-  renewAfterUnauthorized(refused: string): Promise<string>;
 }
 
 const int = (value: string | null): number | undefined => {

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { sesClient } from './adapters/aws/ses';
+import { OperatorMail } from './adapters/operator-mail';
+import { SesMailer } from './adapters/ses-mailer';
+import type { TokenDeps } from './use-cases/token-ports';
+import { tokenLeaseSeconds } from './routes';
+import { appSettings, clock, hashingKey, lazy, safeSecurityLog } from './wiring';
+import { accounts, pinterestApp, tokenVault } from './wiring-connect';
+import { pinterest } from './wiring-pinterest';
+
+/**
+ * The token lifecycle's pieces of the composition root: the token source every Pinterest call goes
+ * through, the refresh schedule, and operator mail. Only functions that call Pinterest load it.
+ */
+
+export const operatorMail = lazy(() => new OperatorMail(new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock), appSettings().OPERATOR_NOTIFY_EMAIL));
+
+export const tokenDeps = lazy(
+  (): TokenDeps => ({
+    clock,
+    newId: () => randomUUID(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    get accounts() {
+      return accounts();
+    },
+    get vault() {
+      return tokenVault();
+    },
+    get pinterest() {
+      return pinterest();
+    },
+    appCredentials: pinterestApp,
+    get securityLog() {
+      return safeSecurityLog();
+    },
+    get notifier() {
+      return operatorMail();
+    },
+    settings: {
+      refreshAccessDays: appSettings().REFRESH_ACCESS_DAYS,
+      refreshWarnDays: appSettings().REFRESH_WARN_DAYS,
+      leaseMs: tokenLeaseSeconds * 1000,
+      pollMs: 250,
+      failingNoticeAfterMs: 24 * 3_600_000,
+      disconnectedRetentionDays: appSettings().RETENTION_DISCONNECTED_ACCOUNT_DAYS,
+      publicBaseUrl: appSettings().PUBLIC_BASE_URL,
+    },
+  }),
+);
