@@ -1,3 +1,4 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import type { PinterestEnvironment } from '../domain/pinterest';
 import { tokenSecretSchema, type TokenSecret } from '../domain/tokens';
 import type { SecretStore } from './secret-store';
@@ -25,8 +26,14 @@ export class TokenVault {
     return this.secrets.get(secretName, tokenSecretSchema, options);
   }
 
-  async update(secretName: string, tokens: TokenSecret): Promise<void> {
-    await this.secrets.put(secretName, tokens);
+  async update(secretName: string, tokens: TokenSecret): Promise<'updated' | 'gone'> {
+    try {
+      await this.secrets.put(secretName, tokens);
+      return 'updated';
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return 'gone';
+      throw error;
+    }
   }
 
   async delete(secretName: string): Promise<void> {

@@ -40,8 +40,11 @@ export interface TokenVaultPort {
   store(env: PinterestEnvironment, accountId: string, connectionId: string, tokens: TokenSecret): Promise<string>;
   /** The secret through the short cache, or past it (after a 401, before deciding to refresh). */
   read(secretName: string, options?: { bypassCache?: boolean }): Promise<TokenSecret | undefined>;
-  /** A new current version of the secret (the previous one stays as AWSPREVIOUS). */
-  update(secretName: string, tokens: TokenSecret): Promise<void>;
+  /**
+   * A new current version of the secret (the previous one stays as AWSPREVIOUS); `gone` when the
+   * secret no longer exists (a disconnect or reconnect deleted it meanwhile).
+   */
+  update(secretName: string, tokens: TokenSecret): Promise<'updated' | 'gone'>;
   delete(secretName: string): Promise<void>;
 }
 

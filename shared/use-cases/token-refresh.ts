@@ -123,7 +123,11 @@ async function refreshUnderLease(deps: TokenDeps, account: AccountRecord, secret
   const now = deps.clock.now();
   const next = rotatedSecret(secret, answer.data, now);
   // The secret first: from here on the newest refresh token can no longer be lost.
-  await deps.vault.update(account.secretName, next);
+  if ((await deps.vault.update(account.secretName, next)) === 'gone') {
+    // Disconnected or reconnected meanwhile: this connection is over (the lease goes with the record).
+    await release();
+    return { kind: 'not_live' };
+  }
   const notices = { ...account.notices };
   delete notices.refresh_failing;
   delete notices.refresh_token_lost;

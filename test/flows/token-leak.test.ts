@@ -1,14 +1,22 @@
+// Every log line of this file is captured, at the most verbose level (set before any module makes the logger).
+import '../support/log-everything';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { invoke } from '../../local/lambda-runtime';
+import { PinterestApi } from '../../shared/adapters/pinterest/resources';
 import { SecretStore } from '../../shared/adapters/secret-store';
+import { ReauthorizationRequiredError, withPinterestToken } from '../../shared/use-cases/token-source';
+import { pinterest } from '../../shared/wiring-pinterest';
+import { tokenDeps } from '../../shared/wiring-tokens';
 import { FakeClock } from '../support/fake-clock';
 import { clients, names } from '../support/aws';
 import { callFunction, type TestResponse } from '../support/http';
-import { authorize, callback, createLink, openLink, setUpConnectFlow } from '../support/oauth-flow';
+import { authorize, callback, connect, createLink, openLink } from '../support/oauth-flow';
+import { MIRA, disconnect, operatorMails, patchAccount, setUpTokenFlow } from '../support/token-flow';
 
-// Every log line of this file is captured, at the most verbose level.
-process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-const flow = setUpConnectFlow();
+// A workflow and audit table and an operator address of this file's own (accounts are keyed by
+// environment only: a shared table would let another file's connection stand in for this one's).
+const flow = setUpTokenFlow('leak');
 const SENTINEL = 'SENTINELtokenLEAKcheck';
 
 const output: string[] = [];
@@ -60,7 +68,7 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
 
     // The tokens Pinterest issued, read back from the vault (the only place they may be).
     const account = (responses[3]?.json() as { environments: { sandbox: { accountId: string } } }).environments.sandbox;
-    const stored = await clients.dynamo.send(new ScanCommand({ TableName: names.workflow, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ACCOUNT#sandbox' } }));
+    const stored = await clients.dynamo.send(new ScanCommand({ TableName: flow.tables.workflow, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ACCOUNT#sandbox' } }));
     const secretName = z.string().parse((stored.Items ?? []).find((i) => i.sk === 'CURRENT')?.secretName);
     const tokens = await new SecretStore(clients.secrets, new FakeClock(), 0).get(secretName, z.object({ accessToken: z.string(), refreshToken: z.string() }));
     expect(account.accountId).toBe('1000000000000000001');
@@ -72,8 +80,8 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
       logs: output.join(''),
       responses: responses.map(responseText).join('\n'),
       stateTable: await allItems(names.state),
-      workflowTable: await allItems(names.workflow),
-      auditTable: await allItems(names.audit),
+      workflowTable: await allItems(flow.tables.workflow),
+      auditTable: await allItems(flow.tables.audit),
     };
     expect(places.logs.length).toBeGreaterThan(1000); // the capture really saw the flow's log lines
     // By design the ticket is in the link (response 0), and the state and the nonce cookie are in the
@@ -91,5 +99,81 @@ describe('no token, code or state leaks anywhere but Secrets Manager', () => {
     // The URL's query (code, state) never reaches the security log; only their keyed hashes do.
     expect(places.auditTable).toContain('codeHash');
     expect(places.auditTable).toContain('stateHash');
+  });
+  it('finds no token in any log line, answer, DynamoDB item or mail through connect, refresh, 401 retry, revocation, reconnect and disconnect', async () => {
+    flow.emulator.controls.setTokenTag(SENTINEL);
+    const started = flow.emulator.controls.requests().length;
+    const mailsBefore = (await operatorMails(flow)).length;
+    const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    const answers: string[] = [];
+    const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const boards = () => withPinterestToken(tokenDeps(), 'sandbox', (token) => new PinterestApi(pinterest()).listBoards('sandbox', token));
+    output.length = 0;
+    try {
+      const connected = await connect('sandbox');
+      answers.push(responseText(connected));
+      answers.push(responseText(await callFunction('confirmAccount', { method: 'POST', url: '/account/confirm', ...json({ environment: 'sandbox', accountId: MIRA }) })));
+      expect(connected.statusCode).toBe(200);
+
+      // The daily schedule, through its handler, once a refresh is due (the access token nearly over).
+      await patchAccount(flow, { accessTokenExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+      const scheduled = await invoke('refreshTokens', {});
+      answers.push(JSON.stringify(scheduled));
+      expect(scheduled).toMatchObject({ sandbox: 'refreshed' });
+
+      // A call whose token Pinterest refuses: one refresh, one retry, through the real wiring.
+      flow.emulator.controls.expireAccessTokens('sandbox', MIRA);
+      answers.push(JSON.stringify(await boards()));
+
+      // The grant revoked: reauthorization required, the operator mailed.
+      flow.emulator.controls.revokeGrant('sandbox', MIRA);
+      const refused = await boards().catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReauthorizationRequiredError);
+      answers.push(refused instanceof Error ? `${refused.message} ${JSON.stringify(refused)}` : '');
+
+      answers.push(responseText(await connect('sandbox')));
+      answers.push(responseText(await callFunction('getAccount', { method: 'GET', url: '/account' })));
+      const disconnected = await disconnect('sandbox');
+      expect(disconnected.statusCode).toBe(200);
+      answers.push(responseText(disconnected));
+      answers.push(responseText(await callFunction('getAudit', { method: 'GET', url: '/audit?limit=100' })));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+
+    // Every token this test's flow used, as Pinterest received it: bearer tokens, refresh tokens, codes.
+    const requests = flow.emulator.controls.requests().slice(started);
+    const tokens = new Set<string>();
+    for (const request of requests) {
+      const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (bearer !== undefined) tokens.add(bearer);
+      const form = new URLSearchParams(request.path === '/v5/oauth/token' ? request.body : '');
+      for (const name of ['refresh_token', 'code']) {
+        const value = form.get(name);
+        if (value !== null) tokens.add(value);
+      }
+    }
+    const refreshes = requests.filter((r) => r.path === '/v5/oauth/token' && r.body.includes('grant_type=refresh_token'));
+    expect(refreshes).toHaveLength(3); // the schedule's, the 401 retry's, and the one the revocation refused
+    expect([...tokens].filter((t) => t.includes(SENTINEL)).length).toBeGreaterThanOrEqual(6);
+
+    const mails = (await operatorMails(flow)).slice(mailsBefore);
+    expect(mails.map((m) => m.subject)).toEqual([expect.stringContaining('revoked')]);
+    const places = {
+      logs: output.join(''),
+      answers: answers.join('\n'),
+      stateTable: await allItems(names.state),
+      workflowTable: await allItems(flow.tables.workflow),
+      auditTable: await allItems(flow.tables.audit),
+      mails: JSON.stringify(mails),
+    };
+    expect(places.logs).toContain('refresh-tokens finished'); // the capture saw the schedule's log lines
+    expect(places.logs).toContain('pinterest call');
+    expect(places.auditTable).toContain('reauthorization_required');
+    for (const value of [SENTINEL, ...tokens]) {
+      for (const [place, text] of Object.entries(places)) {
+        expect({ token: value.slice(0, 8), place, leaked: text.includes(value) }).toEqual({ token: value.slice(0, 8), place, leaked: false });
+      }
+    }
   });
 });

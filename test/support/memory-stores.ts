@@ -233,10 +233,11 @@ export class MemoryVault implements TokenVaultPort {
   }
 
   /** PutSecretValue: a new current version of an existing secret. */
-  update(secretName: string, tokens: StoredTokens): Promise<void> {
+  update(secretName: string, tokens: StoredTokens): Promise<'updated' | 'gone'> {
     return io(() => {
-      if (!this.secrets.has(secretName)) throw new Error(`simulated ResourceNotFoundException: ${secretName}`);
+      if (!this.secrets.has(secretName)) return 'gone';
       this.secrets.set(secretName, { ...tokens });
+      return 'updated';
     });
   }
 
@@ -281,9 +282,10 @@ export class CachedVault implements TokenVaultPort {
     return value;
   }
 
-  async update(secretName: string, tokens: StoredTokens): Promise<void> {
-    await this.vault.update(secretName, tokens);
-    this.remember(secretName, tokens);
+  async update(secretName: string, tokens: StoredTokens): Promise<'updated' | 'gone'> {
+    const result = await this.vault.update(secretName, tokens);
+    if (result === 'updated') this.remember(secretName, tokens);
+    return result;
   }
 
   async delete(secretName: string): Promise<void> {

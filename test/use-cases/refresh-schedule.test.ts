@@ -71,7 +71,7 @@ describe('runRefreshSchedule: when it refreshes', () => {
     seedConnection(state, 'sandbox', { accessDays: 30, refreshDays: 60, account: { refreshFailingSince: '2026-03-01T08:00:00.000Z' } });
     await expect(runRefreshSchedule(deps)).resolves.toMatchObject({ sandbox: 'refreshed' });
     expect(state.pinterest.callsTo('refresh')).toHaveLength(1);
-    expect(storedAccount(state, 'sandbox')?.refreshFailingSince).toBeUndefined();
+    expect(storedAccount(state, 'sandbox').refreshFailingSince).toBeUndefined();
   });
 
   it('answers not_connected for environments without an account', async () => {

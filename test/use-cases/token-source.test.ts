@@ -178,4 +178,17 @@ describe('accountTokens', () => {
     await expect(accountTokens(deps, 'sandbox').renewAfterUnauthorized(secret.accessToken)).resolves.toBe('pina_access_1');
     expect(state.pinterest.callsTo('refresh')).toHaveLength(1);
   });
+
+  it('tells a caller whose refresh lost its secret to a disconnect that the connection needs reauthorization', async () => {
+    const { deps, state, account } = setUp();
+    state.pinterest.expireAccessTokens('sandbox');
+    const hold = state.pinterest.holdRefresh('answer');
+    const call = withPinterestToken(deps, 'sandbox', userAccountCall(state, 'sandbox'));
+    await hold.reached;
+    // A disconnect deletes the secret while Pinterest's answer is on its way.
+    await state.vault.delete(account.secretName);
+    hold.release();
+    await expect(rejectionOf(call, AppError)).resolves.toBeInstanceOf(ReauthorizationRequiredError);
+    expect(state.vault.secrets.has(account.secretName)).toBe(false);
+  });
 });
