@@ -41,7 +41,8 @@ export const tokenDeps = lazy(
       refreshWarnDays: appSettings().REFRESH_WARN_DAYS,
       leaseMs: tokenLeaseSeconds * 1000,
       pollMs: 250,
-      failingNoticeAfterMs: 24 * 3_600_000,
+      // "For 24 hours", checked by a daily run: an hour's slack, or a run a few seconds early would wait a whole day more.
+      failingNoticeAfterMs: 23 * 3_600_000,
       disconnectedRetentionDays: appSettings().RETENTION_DISCONNECTED_ACCOUNT_DAYS,
       publicBaseUrl: appSettings().PUBLIC_BASE_URL,
     },

@@ -7,7 +7,16 @@ import type { FunctionId } from '../../shared/routes';
  */
 export const defaultBudget = { ownBytes: 60 * 1024, otherThirdPartyBytes: 120 * 1024 };
 
-export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; otherThirdPartyBytes?: number; reason: string }>> = {};
+export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; otherThirdPartyBytes?: number; reason: string }>> = {
+  refreshTokens: {
+    otherThirdPartyBytes: 200 * 1024,
+    reason:
+      "Sends operator notices: nodemailer's MailComposer (127.5 KiB) builds the raw MIME message, because every mail must carry " +
+      '`Auto-Submitted` and our marker header, which only a raw send (SES SendRawEmail) can carry: SES v1 SendEmail takes no custom ' +
+      'headers. The lighter alternative, a MIME composer written by hand (about 1 KiB), would re-implement header encoding (RFC 2047), ' +
+      'line folding and transfer encodings that a well-kept library already gets right; the function runs once a day, off the request path.',
+  },
+};
 
 export function budgetFor(id: FunctionId): { ownBytes: number; otherThirdPartyBytes: number } {
   return { ...defaultBudget, ...budgetOverrides[id] };

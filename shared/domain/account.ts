@@ -34,6 +34,8 @@ export const accountRecordSchema = z.object({
   lastRefreshAt: z.optional(z.string()),
   /** When refreshing started to fail for a reason other than revocation (network, 5xx, 429). */
   refreshFailingSince: z.optional(z.string()),
+  /** When the last refresh attempt failed (so callers waiting on it do not each try again). */
+  lastRefreshFailedAt: z.optional(z.string()),
   /** Operator notices already mailed, by condition, with when; a condition's entry goes when it clears. */
   notices: z.optional(z.partialRecord(z.enum(['revoked', 'refresh_failing', 'refresh_token_expiring', 'refresh_token_lost']), z.string())),
   /** Why the account needs reauthorization (revoked, refused after a refresh, …). */

@@ -72,6 +72,7 @@ async function catchUp(deps: TokenDeps, account: AccountRecord, secret: TokenSec
  */
 export async function refreshTokens(deps: TokenDeps, env: PinterestEnvironment, needed: RefreshNeeded): Promise<RefreshOutcome> {
   let startVersion: number | undefined;
+  let waitedSince: string | undefined;
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const account = await deps.accounts.get(env);
     if (!isLive(account)) return { kind: 'not_live' };
@@ -79,8 +80,13 @@ export async function refreshTokens(deps: TokenDeps, env: PinterestEnvironment, 
     const now = deps.clock.now().getTime();
     if (account.refreshLockUntil !== undefined && account.refreshLockUntil > now) {
       // Another refresh is running: wait for it, then use what it stored.
+      waitedSince ??= new Date(now).toISOString();
       await deps.sleep(Math.min(deps.settings.pollMs, account.refreshLockUntil - now));
       continue;
+    }
+    if (waitedSince !== undefined && account.tokenVersion === startVersion && account.lastRefreshFailedAt !== undefined && account.lastRefreshFailedAt >= waitedSince) {
+      // The refresh we waited for failed: trying again at once would only queue up behind Pinterest's trouble.
+      return { kind: 'failed', code: 'refresh_failed', summary: 'a refresh just failed; try again later' };
     }
     const secret = await deps.vault.read(account.secretName, { bypassCache: true });
     if (secret === undefined) return { kind: 'not_live' };
@@ -116,7 +122,7 @@ async function refreshUnderLease(deps: TokenDeps, account: AccountRecord, secret
     if (error instanceof DependencyError && error.code === 'invalid_grant') return refusedGrant(deps, account, secret, release);
     const failure = error instanceof DependencyError ? { code: error.code, summary: error.summary } : { code: 'unexpected', summary: 'unexpected error' };
     const now = deps.clock.now().toISOString();
-    await release(account.refreshFailingSince === undefined ? { refreshFailingSince: now } : {});
+    await release({ lastRefreshFailedAt: now, ...(account.refreshFailingSince === undefined ? { refreshFailingSince: now } : {}) });
     await log(deps, account, 'server_error', 'refresh_failed', { reason: failure.summary });
     return { kind: 'failed', ...failure };
   }
@@ -140,6 +146,7 @@ async function refreshUnderLease(deps: TokenDeps, account: AccountRecord, secret
         ...(next.refreshTokenExpiresAt === undefined ? {} : { refreshTokenExpiresAt: next.refreshTokenExpiresAt }),
         lastRefreshAt: now.toISOString(),
         refreshFailingSince: undefined,
+        lastRefreshFailedAt: undefined,
         notices,
         refreshLockUntil: undefined,
         refreshLeaseId: undefined,

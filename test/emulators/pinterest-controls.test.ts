@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startPinterestEmulator } from '../../local/emulators/pinterest';
-import { FakeClock, MIRA, OTHER, REDIRECT_URI, type TokenBody, useHarness, jsonOf } from './pinterest-harness';
+import { FakeClock, FORM, MIRA, OTHER, REDIRECT_URI, basic, type TokenBody, useHarness, jsonOf } from './pinterest-harness';
 
 /** The Pinterest emulator's test controls, injected faults, common headers and persistence. */
 
@@ -68,6 +69,37 @@ describe('faults', () => {
     expect(await timed()).toBeGreaterThanOrEqual(140);
     expect(await timed()).toBeGreaterThanOrEqual(140);
     expect(await timed()).toBeLessThan(140);
+  });
+
+  it('a refresh whose client timed out during a delay fault with ifAbandoned: drop is not processed: the refresh token is not rotated', async () => {
+    const issued = h.emulator.controls.issueTokens('sandbox', MIRA, ['user_accounts:read']);
+    h.emulator.controls.injectFault({ host: 'sandbox', method: 'POST', path: '/v5/oauth/token', kind: 'delay', ms: 300, ifAbandoned: 'drop' });
+    const abandoned = fetch(`${h.emulator.urls.sandbox}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(), 'content-type': FORM },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: issued.refreshToken }).toString(),
+      signal: AbortSignal.timeout(100),
+    });
+    await expect(abandoned).rejects.toMatchObject({ name: 'TimeoutError' });
+    // Past the end of the delay: the emulator has looked at the request again and dropped it.
+    await sleep(400);
+    expect(h.emulator.controls.requests().filter((r) => r.path === '/v5/oauth/token')).toHaveLength(1);
+    const refreshed = await h.refresh('sandbox', issued.refreshToken);
+    expect(refreshed.status).toBe(200);
+    expect((await jsonOf(refreshed)).refresh_token).toMatch(/^pinr/);
+  });
+
+  it('a delayed refresh whose client waits is processed normally and rotates the refresh token', async () => {
+    const issued = h.emulator.controls.issueTokens('sandbox', MIRA, ['user_accounts:read']);
+    h.emulator.controls.injectFault({ host: 'sandbox', method: 'POST', path: '/v5/oauth/token', kind: 'delay', ms: 200 });
+    const started = Date.now();
+    const refreshed = await h.refresh('sandbox', issued.refreshToken);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(refreshed.status).toBe(200);
+    const body = (await refreshed.json()) as TokenBody;
+    expect(body.refresh_token).not.toBe(issued.refreshToken);
+    expect((await jsonOf(await h.refresh('sandbox', issued.refreshToken))).code).toBe(283);
+    expect((await h.refresh('sandbox', body.refresh_token ?? '')).status).toBe(200);
   });
 
   it('a rate_limit fault answers 429 code 8 with the rate-limit headers at 0 remaining', async () => {

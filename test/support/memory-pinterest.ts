@@ -135,6 +135,20 @@ export class MemoryPinterest implements PinterestOAuthPort, PinterestTokensPort 
     return { reached: reached.promise, release: released.resolve };
   }
 
+  /** A fresh pair of tokens (30-day access token) with `changes` over it; undefined drops a field. */
+  private nextTokens(changes: Record<string, unknown>): TokenResponse {
+    this.issued += 1;
+    const answer: Record<string, unknown> = {
+      access_token: `pina_access_${String(this.issued)}`,
+      refresh_token: `pinr_refresh_${String(this.issued)}`,
+      token_type: 'bearer',
+      expires_in: 2_592_000,
+      scope: ALL_SCOPES,
+      ...changes,
+    };
+    return tokenResponseSchema.parse(Object.fromEntries(Object.entries(answer).filter(([, value]) => value !== undefined)));
+  }
+
   callsTo(op: 'refresh'): Array<Extract<PinterestCall, { op: 'refresh' }>>;
   callsTo(op: 'userAccount'): Array<Extract<PinterestCall, { op: 'userAccount' }>>;
   callsTo(op: PinterestCall['op']): PinterestCall[];
@@ -184,19 +198,8 @@ export class MemoryPinterest implements PinterestOAuthPort, PinterestTokensPort 
     return io(() => {
       this.calls.push({ op: 'exchangeCode', environment, clientId: app.clientId, code: grant.code, redirectUri: grant.redirectUri, timeoutMs });
       if (this.exchangeFailure !== undefined) throw this.exchangeFailure;
-      this.issued += 1;
-      const answer: Record<string, unknown> = {
-        access_token: `pina_access_${String(this.issued)}`,
-        refresh_token: `pinr_refresh_${String(this.issued)}`,
-        token_type: 'bearer',
-        expires_in: 2_592_000,
-        refresh_token_expires_in: 31_536_000,
-        scope: ALL_SCOPES,
-        ...this.tokens,
-      };
-      const present = Object.fromEntries(Object.entries(answer).filter(([, value]) => value !== undefined));
       // Parsed as the real client parses Pinterest's answer.
-      const data = tokenResponseSchema.parse(present);
+      const data = this.nextTokens({ refresh_token_expires_in: 31_536_000, ...this.tokens });
       this.remember(environment, data);
       return { data };
     });
@@ -231,18 +234,7 @@ export class MemoryPinterest implements PinterestOAuthPort, PinterestTokensPort 
       this.refusedRefreshes += 1;
       throw new PinterestApiError(environment, 400, 283, 'The authorization grant is invalid', 'memory-request', {});
     }
-    this.issued += 1;
-    const answer: Record<string, unknown> = {
-      access_token: `pina_access_${String(this.issued)}`,
-      refresh_token: `pinr_refresh_${String(this.issued)}`,
-      token_type: 'bearer',
-      expires_in: 2_592_000,
-      refresh_token_expires_in: 5_184_000,
-      scope: ALL_SCOPES,
-      response_type: 'refresh_token',
-      ...this.refreshAnswer,
-    };
-    const data = tokenResponseSchema.parse(Object.fromEntries(Object.entries(answer).filter(([, value]) => value !== undefined)));
+    const data = this.nextTokens({ refresh_token_expires_in: 5_184_000, response_type: 'refresh_token', ...this.refreshAnswer });
     // Continuous refresh: a new refresh token replaces the one used. Without one, the old one stays.
     if (data.refresh_token !== undefined) this.refreshTokens.delete(refreshToken);
     this.remember(environment, data);

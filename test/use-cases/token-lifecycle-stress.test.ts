@@ -159,7 +159,7 @@ describe.each([20260301, 7, 424242])('a year of refreshes with failures and conc
     expect(injected).toBeGreaterThan(30);
     // Failing days are retried daily, so only multi-day outages last 24 h: at least one per year.
     expect(episodes.size).toBeGreaterThanOrEqual(1);
-    expect(failingRunsChecked).toBeGreaterThanOrEqual(2);
+    expect(failingRunsChecked).toBeGreaterThanOrEqual(1);
     expect(state.pinterest.callsTo('refresh').length).toBeGreaterThan(2 * 12);
     expect(state.pinterest.withTokenCalls.renewed).toBeGreaterThan(500);
     expect(succeeded).toBeGreaterThan(calls * 0.8);

@@ -5,9 +5,13 @@ import type { Fault, HostName, RequestFault } from './types';
 /**
  * Injected faults: each matches requests by host, method and path and affects the next `times`
  * matching requests. Per request, every matching `delay` is served (and counted), then at most one
- * other fault, the earliest injected, decides the outcome; faults on the `/_emulator/` control routes
- * are never applied, so a broad fault cannot lock the tests out of `clearFaults`. `refuse_connection`
- * is not kept here: it acts on a host's listener at once (./host-listener.ts).
+ * other fault, the earliest injected, decides the outcome. A delayed request is processed even if its
+ * client gave up meanwhile (a timed-out Pin creation may still create the Pin), unless the delay says
+ * `ifAbandoned: 'drop'`: then a request whose client left during the wait is not processed at all, as
+ * if cancelled while still queued (a refresh token is not rotated), though the faults it matched are
+ * used up. Faults on the `/_emulator/` control routes are
+ * never applied, so a broad fault cannot lock the tests out of `clearFaults`. `refuse_connection` is
+ * not kept here: it acts on a host's listener at once (./host-listener.ts).
  */
 
 const target = z.object({
@@ -21,7 +25,7 @@ const ms = z.number().int().min(0).max(600_000);
 
 export const faultSchema = z.discriminatedUnion('kind', [
   target.extend({ kind: z.literal('status'), status: z.number().int().min(100).max(599), body: z.unknown().optional() }),
-  target.extend({ kind: z.literal('delay'), ms }),
+  target.extend({ kind: z.literal('delay'), ms, ifAbandoned: z.enum(['process', 'drop']).optional() }),
   target.extend({ kind: z.literal('rate_limit') }),
   target.extend({ kind: z.literal('spam_block') }),
   target.extend({ kind: z.literal('image_unreachable') }),
@@ -44,6 +48,8 @@ export type OutcomeFault = Exclude<RequestFault, { kind: 'delay' }>;
 export interface FaultPlan {
   /** Milliseconds to wait before handling, one entry per matching delay fault. */
   delaysMs: number[];
+  /** A delay asked for it: if the client left during the wait, do not process the request. */
+  dropIfAbandoned: boolean;
   outcome: OutcomeFault | undefined;
 }
 
@@ -74,11 +80,14 @@ export class FaultRegistry {
 
   /** Decides what happens to one request, using up one of each applied fault's `times`. */
   plan(host: HostName, method: string, path: string): FaultPlan {
-    const plan: FaultPlan = { delaysMs: [], outcome: undefined };
+    const plan: FaultPlan = { delaysMs: [], dropIfAbandoned: false, outcome: undefined };
     for (const entry of this.active) {
       const { fault } = entry;
       if (!matches(fault, host, method, path)) continue;
-      if (fault.kind === 'delay') plan.delaysMs.push(fault.ms);
+      if (fault.kind === 'delay') {
+        plan.delaysMs.push(fault.ms);
+        if (fault.ifAbandoned === 'drop') plan.dropIfAbandoned = true;
+      }
       else if (plan.outcome === undefined) plan.outcome = fault;
       else continue;
       entry.remaining -= 1;

@@ -13,9 +13,10 @@ import { boardNotFound } from './views';
 
 /**
  * The request pipeline of every host (all three share the service): log the request, apply injected
- * faults, purge expired records, dispatch, persist (unless the answer is read-only), answer. API
- * hosts add an `x-pinterest-rid` request id to every answer, as Pinterest does. The sockets
- * themselves are in ./host-listener.ts.
+ * faults (a request whose client left during a `delay` with `ifAbandoned: 'drop'` stops there), purge expired
+ * records, dispatch, persist (unless the answer is read-only), answer. API hosts add an
+ * `x-pinterest-rid` request id to every answer, as Pinterest does. The sockets themselves are in
+ * ./host-listener.ts.
  */
 
 export type Dispatch = (req: EmulatorRequest) => Reply;
@@ -104,14 +105,23 @@ function logRequest(service: EmulatorService, request: EmulatorRequest): void {
   });
 }
 
+/** The client's connection is closed: nobody is waiting for an answer any more. */
+function clientGone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.closed || res.destroyed || req.socket.destroyed;
+}
+
 async function handle(service: EmulatorService, host: HostName, dispatch: Dispatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = await readBody(req);
   const request = toRequest(service, host, req, raw.text);
   // Control calls are the test harness talking, not a client under test: neither logged nor faulted.
   const isControl = host === 'www' && request.path.startsWith(CONTROL_PATH_PREFIX);
   if (!isControl) logRequest(service, request);
-  const plan = isControl ? { delaysMs: [], outcome: undefined } : service.faults.plan(host, request.method, request.path);
+  const plan = isControl ? { delaysMs: [], dropIfAbandoned: false, outcome: undefined } : service.faults.plan(host, request.method, request.path);
   for (const ms of plan.delaysMs) await sleep(ms);
+  // With `ifAbandoned: 'drop'`, a client that gave up during the delay gets nothing and changes
+  // nothing, like a request cancelled while still queued: no dispatch, no flush. (`req.destroyed` is
+  // no sign: it is already true once the body has been read.)
+  if (plan.dropIfAbandoned && clientGone(req, res)) return;
   const { outcome } = plan;
   if (outcome?.kind === 'drop_connection' && outcome.afterProcessing !== true) {
     res.destroy();

@@ -39,7 +39,13 @@ interface FaultTarget {
 export type RequestFault = FaultTarget &
   (
     | { kind: 'status'; status: number; body?: unknown }
-    | { kind: 'delay'; ms: number }
+    /**
+     * Waits `ms` before handling. By default the request is then processed even if its client gave
+     * up meanwhile (the answer is lost, the change is made: a slow Pin may exist). With
+     * `ifAbandoned: 'drop'` a request whose client left during the wait is not processed at all, as
+     * if cancelled while still queued.
+     */
+    | { kind: 'delay'; ms: number; ifAbandoned?: 'process' | 'drop' }
     | { kind: 'rate_limit' }
     /** 429 "You've hit a block (Pins) we have in place to combat spam". */
     | { kind: 'spam_block' }

@@ -48,6 +48,7 @@ export class AccountStore {
       refreshLeaseId: undefined,
       lastRefreshAt: undefined,
       refreshFailingSince: undefined,
+      lastRefreshFailedAt: undefined,
       notices: undefined,
       reauthorizationReason: undefined,
       disconnectedAt: undefined,
