@@ -2,7 +2,7 @@ import { ArnFormat, Stack, Token, Validations, type CfnResource } from 'aws-cdk-
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { BindingName } from '../shared/config';
+import { functionBindingName, type BindingName, type FunctionBindingName } from '../shared/config';
 import {
   permissionCapabilities,
   tablePermissionCapabilities,
@@ -23,6 +23,11 @@ export interface BindResources {
   bucket: s3.Bucket;
   /** The verified SES identity mail is sent from (an address; its domain is granted too). */
   senderEmail: string;
+  /**
+   * The stack's functions by id: the targets of `invokes` grants, each built with its fixed name
+   * (`invokedFunctionName`). Needed only by a function that invokes another.
+   */
+  functions?: Readonly<Record<string, PublisherFunction>>;
 }
 
 /**
@@ -39,7 +44,8 @@ export const iamActions = {
   tables: {
     read: ['dynamodb:GetItem', 'dynamodb:Query'],
     put: ['dynamodb:PutItem'],
-    change: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    // BatchWriteItem can delete too, so it comes only with `change` (never with APPEND).
+    change: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   },
   /** SecretStore: `get`; `create`, `put` (a token refresh's new version) and `forceDelete` (no tags). */
   secrets: {
@@ -57,12 +63,44 @@ export const iamActions = {
   },
   /** SesMailer. */
   sendMail: ['ses:SendRawEmail'],
+  /** LambdaAsyncInvoker: Invoke (`InvocationType: Event`) of the unqualified function. */
+  invokes: ['lambda:InvokeFunction'],
 } as const satisfies {
   tables: Record<TableCapability, readonly string[]>;
   secrets: Record<Capability, readonly string[]>;
   bucket: Record<Capability, readonly string[]>;
   sendMail: readonly string[];
+  invokes: readonly string[];
 };
+
+/**
+ * The functions some spec may invoke (`invokes` grants), each once. An id that is not in the spec
+ * table fails the synth here, naming the spec: the grant's type is plain strings (shared/routes.ts).
+ */
+export function invokedFunctions(specs: Readonly<Record<string, { grants: Grants }>>): string[] {
+  const invoked = new Set<string>();
+  for (const [fnId, spec] of Object.entries(specs)) {
+    for (const id of spec.grants.invokes ?? []) {
+      if (!(id in specs)) throw new Error(`${fnId} may invoke ${id}, which is not a function in functionSpecs (shared/routes.ts)`);
+      invoked.add(id);
+    }
+  }
+  return [...invoked].sort();
+}
+
+/**
+ * The fixed name of a function others invoke: `<stack name>-<function id>`. Callers' grants and
+ * bindings name it as this string rather than by a reference, which would be a CloudFormation cycle
+ * for a function that invokes itself or a function that invokes it.
+ */
+export function invokedFunctionName(stack: Stack, fnId: string): string {
+  if (Token.isUnresolved(stack.stackName)) throw new Error(`The stack name must be known at synth time to name the invoked function ${fnId}`);
+  const name = `${stack.stackName}-${fnId}`;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new Error(`${name} is not a valid Lambda function name (at most 64 letters, digits, hyphens and underscores): choose a shorter stack name`);
+  }
+  return name;
+}
 
 /** The IAM actions a table level allows, by what they act on. */
 export function tableActionsFor(level: TablePermission): { read: string[]; write: string[] } {
@@ -86,7 +124,7 @@ export function secretActionsFor(level: Permission): string[] {
 export function bind(target: PublisherFunction, grants: Grants, resources: BindResources): void {
   const { fn } = target;
   const stack = Stack.of(fn);
-  const setEnv = (name: BindingName, value: string) => fn.addEnvironment(name, value);
+  const setEnv = (name: BindingName | FunctionBindingName, value: string) => fn.addEnvironment(name, value);
   const acknowledge = (finding: string, reason: string) => {
     Validations.of(target.role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   };
@@ -171,6 +209,24 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
         resources: [
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: resources.senderEmail }),
           stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+        ],
+      }),
+    );
+  }
+
+  // Invoke on exactly the named functions, unqualified (no version or alias, no wildcard).
+  for (const id of grants.invokes ?? []) {
+    const callee = resources.functions?.[id];
+    if (callee === undefined) throw new Error(`${target.node.id} may invoke ${id}, which is not a function of this stack`);
+    if (callee.physicalName === undefined) {
+      throw new Error(`${id} is invoked by ${target.node.id} but was built without a fixed name (invokedFunctionName)`);
+    }
+    setEnv(functionBindingName(id), callee.physicalName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...iamActions.invokes],
+        resources: [
+          Stack.of(callee).formatArn({ service: 'lambda', resource: 'function', resourceName: callee.physicalName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         ],
       }),
     );

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
 import { functionSpecs, schedules, type FunctionId } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
-import { bind } from './bind';
+import { bind, invokedFunctionName, invokedFunctions } from './bind';
 import { Api } from './constructs/api';
 import { Data } from './constructs/data';
 import { PublisherFunction } from './constructs/publisher-function';
@@ -55,19 +55,27 @@ export class PublisherStack extends Stack {
       mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
       quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
     });
+    // Every function first, then the grants: an `invokes` grant names another function (or itself).
+    // A function something invokes gets a fixed name, which its callers' grants and bindings use.
+    const invoked = new Set(invokedFunctions(functionSpecs));
+    const built = {} as Record<FunctionId, PublisherFunction>;
+    const specEntries = Object.entries(functionSpecs) as [FunctionId, (typeof functionSpecs)[FunctionId]][];
+    for (const [fnId, spec] of specEntries) {
+      built[fnId] = new PublisherFunction(this, fnId, {
+        spec,
+        settings: props.settings,
+        logRetention,
+        ...(invoked.has(fnId) ? { functionName: invokedFunctionName(this, fnId) } : {}),
+      });
+    }
     const resources = {
       tables: this.data.tables,
       bucket: this.data.bucket,
       secretPrefix,
       senderEmail: settings.SENDER_EMAIL,
+      functions: built,
     };
-
-    const built = {} as Record<FunctionId, PublisherFunction>;
-    for (const [fnId, spec] of Object.entries(functionSpecs) as [FunctionId, (typeof functionSpecs)[FunctionId]][]) {
-      const target = new PublisherFunction(this, fnId, { spec, settings: props.settings, logRetention });
-      bind(target, spec.grants, resources);
-      built[fnId] = target;
-    }
+    for (const [fnId, spec] of specEntries) bind(built[fnId], spec.grants, resources);
     this.functions = built;
 
     this.api = new Api(this, 'Api', { functions: built, logRetention });

@@ -36,12 +36,13 @@ export function lambdaContext(fn: FunctionId, awsRequestId = randomUUID()): Cont
   return {
     ...legacy,
     callbackWaitsForEmptyEventLoop: false,
-    functionName: `local-${fn}`,
+    // Locally a function's name is its id: the name the local Invoke API knows it by (./lambda-invoke.ts).
+    functionName: fn,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${fn}`,
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`,
     memoryLimitInMB: String(spec.memoryMb),
     awsRequestId,
-    logGroupName: `/aws/lambda/local-${fn}`,
+    logGroupName: `/aws/lambda/${fn}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };

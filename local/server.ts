@@ -3,10 +3,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { routes, schedules, type RouteSpec } from '../shared/routes';
 import { buildHttpApiEvent, readHttpApiResult } from './api-event';
 import { AuthorizerGate } from './authorizer-gate';
-import { Background } from './background';
+import { Background, type Invoke } from './background';
 import { createGuardedServer, originOf } from './guard';
 import { readBody } from './http-body';
 import { matchPathPattern } from './path-pattern';
+import { answerInvoke, isInvokeRequest } from './lambda-invoke';
 import { invoke } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 
@@ -16,8 +17,10 @@ import { closeServer, listen } from './listen';
  * writes its result back. Answers that API Gateway itself gives (unknown route, missing or refused
  * credential, oversized body, a crashed or timed-out function) are copied byte for byte. It also runs
  * asynchronous invocations and schedules (./background.ts); `POST /__local/schedules/{name}` on the
- * loopback address triggers a schedule now (`npm run schedule -- <name>`). Requests must name it by a
- * loopback Host and carry no Origin but its own or PUBLIC_BASE_URL's (./guard.ts).
+ * loopback address triggers a schedule now (`npm run schedule -- <name>`). It serves Lambda's Invoke
+ * API too (./lambda-invoke.ts), where the SDK's `AWS_ENDPOINT_URL_LAMBDA` points, so a function can
+ * start another asynchronously. Requests must name it by a loopback Host and carry no Origin but its
+ * own or PUBLIC_BASE_URL's (./guard.ts).
  */
 
 /**
@@ -36,11 +39,15 @@ export function matchRoute(method: string, path: string): { route: RouteSpec; pa
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Responses the stand-in gave itself (no function ran, so no function logged them). */
-const answeredByGateway = new WeakSet<ServerResponse>();
+/**
+ * Responses the stand-in gave itself (no function ran, so no function logged them): as API Gateway,
+ * or as Lambda's Invoke API.
+ */
+type AnsweredAs = 'gateway' | 'lambda';
+const answeredLocally = new WeakMap<ServerResponse, AnsweredAs>();
 
 function gatewayAnswer(res: ServerResponse, status: number, message: string): void {
-  answeredByGateway.add(res);
+  answeredLocally.set(res, 'gateway');
   const body = JSON.stringify({ message });
   // API Gateway tags its own answers with a request id too.
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'apigw-requestid': randomUUID() });
@@ -51,14 +58,14 @@ function gatewayAnswer(res: ServerResponse, status: number, message: string): vo
  * A line for each answer the stand-in gave itself, in the local log format (LOG_FORMAT), so every
  * request shows up once. The path never carries the query.
  */
-function logGatewayAnswer(method: string, path: string, status: number, durationMs: number): void {
+function logGatewayAnswer(method: string, path: string, status: number, durationMs: number, as: AnsweredAs = 'gateway'): void {
   // Only `npm start` sets LOG_FORMAT; in-process tests of the stand-in stay quiet.
   if (process.env.LOG_FORMAT === undefined) return;
   const timestamp = new Date().toISOString();
   const line =
     process.env.LOG_FORMAT === 'compact'
-      ? `${timestamp.slice(11, 19)} ${method} ${path} ${String(status)} ${String(durationMs)}ms (gateway)`
-      : JSON.stringify({ level: 'INFO', message: 'gateway answer', timestamp, service: 'local-gateway', method, path, status, durationMs });
+      ? `${timestamp.slice(11, 19)} ${method} ${path} ${String(status)} ${String(durationMs)}ms (${as})`
+      : JSON.stringify({ level: 'INFO', message: `${as} answer`, timestamp, service: `local-${as}`, method, path, status, durationMs });
   process.stdout.write(`${line}\n`);
 }
 
@@ -81,6 +88,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, runtime: Runtim
   const url = req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
   if (path.startsWith('/__local/') && handleLocalControl(req, res, path, runtime)) return;
+  if (isInvokeRequest(req.method, path)) {
+    answeredLocally.set(res, 'lambda');
+    await answerInvoke(req, res, url, runtime.background);
+    return;
+  }
   const match = matchRoute(req.method ?? 'GET', path);
   if (match === undefined) {
     gatewayAnswer(res, 404, 'Not Found');
@@ -141,9 +153,14 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+export interface ApiServerOptions {
+  /** Runs the background's work (Event invocations, schedules); tests pass a spy. The Lambda runtime's by default. */
+  invoke?: Invoke;
+}
+
 /** Starts the local API on 127.0.0.1 (port 0 picks a free one) with its schedules running. */
-export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<LocalServer> {
-  const background = new Background({ invoke, schedules, log: (line) => { console.error(line); } });
+export async function startApiServer(port = 0, host = '127.0.0.1', options: ApiServerOptions = {}): Promise<LocalServer> {
+  const background = new Background({ invoke: options.invoke ?? invoke, schedules, log: (line) => { console.error(line); } });
   const runtime: Runtime = { gate: new AuthorizerGate(), background };
   // Pages served under PUBLIC_BASE_URL (a tunnel or proxy in front of this server) may post to it.
   const extraOrigins = (): string[] => {
@@ -153,7 +170,8 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<Loca
   const server = createGuardedServer((req, res) => {
     const startedAt = Date.now();
     res.once('finish', () => {
-      if (answeredByGateway.has(res)) logGatewayAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', res.statusCode, Date.now() - startedAt);
+      const as = answeredLocally.get(res);
+      if (as !== undefined) logGatewayAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', res.statusCode, Date.now() - startedAt, as);
     });
     handle(req, res, runtime).catch((error: unknown) => {
       console.error('[local] request handling failed:', error instanceof Error ? error.message : 'unknown error');

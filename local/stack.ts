@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { createAwsClients } from '../shared/adapters/aws-clients';
 import { SecretStore } from '../shared/adapters/secret-store';
 import { systemClock } from '../shared/domain/time';
+import { functionBindingName } from '../shared/config';
+import { functionSpecs } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import type { TableName } from '../shared/tables';
 import { ensureBucket, ensureTables, seedSecrets, type SeedResult } from './boot';
@@ -146,17 +148,30 @@ export function localSettings(
   return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, env[k] !== undefined && env[k] !== '' ? env[k] : v]));
 }
 
-/** Settings, resource bindings and SDK endpoints. */
+/**
+ * The function bindings of local mode: every function may be invoked by every other, under its id
+ * (`FUNCTION_SYNC_BOARDS=syncBoards`), the name the API stand-in's Invoke API knows it by.
+ */
+export function localFunctionBindings(): Record<string, string> {
+  return Object.fromEntries(Object.keys(functionSpecs).map((fnId) => [functionBindingName(fnId), fnId]));
+}
+
+/**
+ * Settings, resource bindings and SDK endpoints. The Lambda client goes to the API stand-in, which
+ * serves the Invoke API (./lambda-invoke.ts); with `api: false` nothing listens there.
+ */
 function productEnv(apiUrl: string, emulators: Emulators, pinterest: PinterestEmulator | undefined): Record<string, string> {
   const settings = localSettings(apiUrl, pinterest?.urls);
   return {
     ...settings,
     ...emulators.sdkEnv,
+    AWS_ENDPOINT_URL_LAMBDA: apiUrl,
     STATE_TABLE: localResources.tables.state,
     WORKFLOW_TABLE: localResources.tables.workflow,
     AUDIT_TABLE: localResources.tables.audit,
     SECRET_PREFIX: localResources.secretPrefix,
     DATA_BUCKET: localResources.bucket,
+    ...localFunctionBindings(),
   };
 }
 

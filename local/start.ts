@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   }
   lines.push(
     `  API              ${stack.apiUrl}  (${String(routes.length)} routes, docs/api.md)`,
+    `  Lambda           ${stack.apiUrl}  (Invoke API: asynchronous invocations, by function id)`,
     `  Logs             one line per request below${localEnv.LOG_FORMAT === 'json' ? ' (JSON)' : '; LOG_FORMAT=json for JSON lines'}`,
     '',
     `Ready: ${stack.apiUrl}   (started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; Ctrl-C stops everything)`,

@@ -97,6 +97,25 @@ export function settings(): Settings {
 
 /** Returns a resource binding or fails naming the variable the deploy forgot. */
 export function requireBinding(name: BindingName, env: Env = process.env): string {
+  return requireVariable(name, env);
+}
+
+/**
+ * The variable that names a function the caller may invoke (an `invokes` grant, shared/routes.ts):
+ * the function id in upper snake case after `FUNCTION_`, `syncBoards` → `FUNCTION_SYNC_BOARDS`. Set
+ * by infra/bind.ts to the deployed function's name, and by the local stack to the id itself.
+ */
+export type FunctionBindingName = `FUNCTION_${string}`;
+export function functionBindingName(fnId: string): FunctionBindingName {
+  return `FUNCTION_${fnId.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/** The name of a function the caller may invoke, or fails naming the variable (not granted, or not deployed). */
+export function requireFunctionBinding(fnId: string, env: Env = process.env): string {
+  return requireVariable(functionBindingName(fnId), env);
+}
+
+function requireVariable(name: string, env: Env): string {
   const value = env[name];
   if (value === undefined || value === '') throw new ConfigError([name], [`${name} is required`]);
   return value;

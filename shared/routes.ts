@@ -50,6 +50,12 @@ export interface Grants {
   bucket?: Record<string, Permission>;
   /** May send mail as the verified sender identity. */
   sendMail?: boolean;
+  /**
+   * Functions (ids in `functionSpecs`) this one may start asynchronously (Lambda `Invoke`,
+   * `InvocationType: Event`), itself included. Plain strings: typing them as FunctionId would make
+   * `functionSpecs` refer to itself; infra/bind.ts refuses an id that is not a function at synth time.
+   */
+  invokes?: readonly string[];
 }
 
 /**
@@ -86,7 +92,8 @@ function mergeLevels<L extends string, C extends string, R extends Partial<Recor
 /**
  * Combines grant parts resource by resource: tables, secret scopes and bucket prefixes are merged per
  * key (never replaced, as a spread would), two parts naming the same resource get the stronger level
- * of the two (`strongerOf`), and mail is allowed when any part allows it. Lets a spec say each need
+ * of the two (`strongerOf`), mail is allowed when any part allows it, and the functions a part may
+ * invoke are added to the others' (a union, each once). Lets a spec say each need
  * once, next to its reason: `grants(securityLogging, { secrets: { operator: 'RO' } })`.
  */
 export function grants(...parts: readonly Grants[]): Grants {
@@ -96,6 +103,7 @@ export function grants(...parts: readonly Grants[]): Grants {
     if (part.secrets !== undefined) merged.secrets = mergeLevels(permissionCapabilities, merged.secrets, part.secrets);
     if (part.bucket !== undefined) merged.bucket = mergeLevels(permissionCapabilities, merged.bucket, part.bucket);
     if (part.sendMail !== undefined) merged.sendMail = merged.sendMail === true || part.sendMail;
+    if (part.invokes !== undefined) merged.invokes = [...new Set([...(merged.invokes ?? []), ...part.invokes])];
   }
   return merged;
 }
@@ -119,6 +127,13 @@ export interface FunctionSpec {
  * keyed hash).
  */
 const securityLogging = { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } } as const satisfies Grants;
+
+/**
+ * What a function calling Pinterest through the token source needs: the account (lease, versions,
+ * status), the token secret (read; a refresh writes a new version; a revocation deletes it), the app
+ * credentials (HTTP Basic for a refresh), and mail for the operator notice of a revocation.
+ */
+const tokenUsing = { tables: { workflow: 'RW' }, secrets: { tokens: 'RW', app: 'RO' }, sendMail: true } as const satisfies Grants;
 
 /**
  * The per-client counters of the routes with a `clientLimit` (below): one conditional UpdateItem per
@@ -216,6 +231,55 @@ export const functionSpecs = {
     // Tokens: deletes the connection's secret, never reads it.
     grants: grants(securityLogging, { tables: { workflow: 'RW' }, secrets: { tokens: 'W' } }),
   },
+  startBoardSync: {
+    entry: 'functions/start-board-sync.ts',
+    description: "Starts a board sync (or answers the running one) and hands it to the job function",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    // State: the job pointer and records. Workflow: the account's status. Invokes the job function.
+    grants: grants(securityLogging, { tables: { state: 'RW', workflow: 'RO' }, invokes: ['syncBoards'] }),
+  },
+  getBoardSync: {
+    entry: 'functions/get-board-sync.ts',
+    description: "Shows a board sync job's progress",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: grants(securityLogging, { tables: { state: 'RO' } }),
+  },
+  listBoards: {
+    entry: 'functions/list-boards.ts',
+    description: "Lists an environment's board snapshot",
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+  },
+  getBoardSections: {
+    entry: 'functions/get-board-sections.ts',
+    description: "Shows a board's sections, fetched from Pinterest once and cached",
+    memoryMb: 256,
+    timeoutSeconds: 25,
+    callsPinterest: true,
+    grants: grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
+  createBoard: {
+    entry: 'functions/create-board.ts',
+    description: 'Creates a board at Pinterest and adds it to the snapshot',
+    memoryMb: 256,
+    timeoutSeconds: 25,
+    callsPinterest: true,
+    grants: grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
+  syncBoards: {
+    entry: 'functions/sync-boards.ts',
+    description: 'The board sync job: reads every page of boards into the snapshot; pauses on rate limits, resumes on schedule',
+    memoryMb: 512,
+    // Under the refresh lease (tokenLeaseSeconds); a longer sync hands itself to a fresh invocation.
+    timeoutSeconds: 80,
+    callsPinterest: true,
+    // State: its job record. Workflow: the snapshot (batch writes, stale removals) and the account.
+    // Invokes itself to go on when time runs short.
+    grants: grants(securityLogging, tokenUsing, { tables: { state: 'RW', workflow: 'RW' }, invokes: ['syncBoards'] }),
+  },
   refreshTokens: {
     entry: 'functions/refresh-tokens.ts',
     description: 'Daily: refreshes tokens before they expire, detects revocation, mails the operator once per condition',
@@ -283,6 +347,11 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/account', fn: 'getAccount', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/account/confirm', fn: 'confirmAccount', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/account/disconnect', fn: 'disconnectAccount', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/boards/sync', fn: 'startBoardSync', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/boards/sync/{jobId}', fn: 'getBoardSync', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/boards', fn: 'listBoards', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/boards/{id}/sections', fn: 'getBoardSections', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/boards', fn: 'createBoard', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */
@@ -311,6 +380,7 @@ export interface ScheduleSpec {
 /** Timers (EventBridge in AWS, a local timer in local mode). Later features add entries. */
 export const schedules: readonly ScheduleSpec[] = [
   { name: 'refresh-tokens', fn: 'refreshTokens', rateMinutes: 24 * 60, description: 'Refresh Pinterest tokens before they expire; warn the operator' },
+  { name: 'resume-board-sync', fn: 'syncBoards', rateMinutes: 15, description: 'Go on with board syncs paused by a rate limit or left by a runner that stopped' },
 ];
 
 /**

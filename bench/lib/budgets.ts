@@ -7,7 +7,23 @@ import type { FunctionId } from '../../shared/routes';
  */
 export const defaultBudget = { ownBytes: 60 * 1024, otherThirdPartyBytes: 120 * 1024 };
 
+/**
+ * Functions that call Pinterest through the token source carry the lifecycle (refresh, revocation,
+ * operator notices: about 20 KiB of our own code) and the MIME composer, because a revocation found in
+ * the middle of a call is mailed at once. The lighter alternative measured: leaving the mail to the
+ * refresh schedule (an asynchronous invocation) would save the composer's 127.7 KiB but delay or
+ * complicate the notices that only a call can detect (a refresh answer lost after rotation).
+ */
+const tokenSourceBudget = {
+  ownBytes: 72 * 1024,
+  otherThirdPartyBytes: 200 * 1024,
+  reason: 'calls Pinterest through the token source, which may mail the operator (nodemailer 127.7 KiB) and brings the token lifecycle (~20 KiB own code)',
+};
+
 export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; otherThirdPartyBytes?: number; reason: string }>> = {
+  getBoardSections: tokenSourceBudget,
+  createBoard: tokenSourceBudget,
+  syncBoards: tokenSourceBudget,
   refreshTokens: {
     otherThirdPartyBytes: 200 * 1024,
     reason:

@@ -31,6 +31,7 @@ const sdkClients: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': "new (require('@aws-sdk/client-secrets-manager').SecretsManagerClient)({});",
   '@aws-sdk/client-ses': "new (require('@aws-sdk/client-ses').SESClient)({});",
   '@aws-sdk/client-s3': "new (require('@aws-sdk/client-s3').S3Client)({});",
+  '@aws-sdk/client-lambda': "new (require('@aws-sdk/client-lambda').LambdaClient)({});",
 };
 
 /** `node_modules/@scope/name/...` → `@scope/name`; undefined for the repository's own files. */

@@ -14,6 +14,12 @@ export interface PublisherFunctionProps {
   /** Application settings every function receives (validated by the stack). */
   settings: Record<string, string>;
   logRetention: logs.RetentionDays;
+  /**
+   * A fixed physical name, for a function others (or it itself) invoke: their bindings and grants
+   * name it as a plain string, since a reference to the function would make a caller that is also
+   * invoked (a job re-invoking itself, two functions invoking each other) a CloudFormation cycle.
+   */
+  functionName?: string;
 }
 
 /**
@@ -25,10 +31,13 @@ export class PublisherFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The fixed name given in the props, if any (infra/bind.ts needs one for every function invoked). */
+  readonly physicalName: string | undefined;
 
   constructor(scope: Construct, id: string, props: PublisherFunctionProps) {
     super(scope, id);
     const { spec } = props;
+    this.physicalName = props.functionName;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -46,6 +55,7 @@ export class PublisherFunction extends Construct {
     );
     const assets = spec.assets ?? [];
     this.fn = new NodejsFunction(this, 'Fn', {
+      ...(props.functionName === undefined ? {} : { functionName: props.functionName }),
       entry: join(repoRoot, spec.entry),
       handler: 'handler',
       projectRoot: repoRoot,

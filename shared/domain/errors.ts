@@ -105,4 +105,17 @@ export class ConfigError extends AppError {
 export abstract class DependencyError extends Error {
   abstract readonly code: string;
   abstract readonly summary: string;
+
+  /** Seconds until a retry can help, when the dependency said (a rate limit). */
+  get retryAfterSeconds(): number | undefined {
+    return undefined;
+  }
+
+  /**
+   * The dependency's own one-line reason for refusing a request (say, Pinterest's "board name already
+   * in use"), when it gave one: shown to the operator for refusals of their input. Never a token.
+   */
+  get refusalMessage(): string | undefined {
+    return undefined;
+  }
 }

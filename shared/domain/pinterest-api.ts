@@ -37,3 +37,24 @@ export const accountSchema = z.looseObject({
   website_url: z.optional(z.string()),
 });
 export type PinterestAccount = z.infer<typeof accountSchema>;
+
+const numericId = z.string().check(z.regex(/^\d+$/));
+const nullableInt = z.optional(z.nullable(z.number().check(z.int())));
+
+/** A board as `GET /v5/boards` and `POST /v5/boards` answer it (spec schema `Board`). */
+export const boardSchema = z.looseObject({
+  id: numericId,
+  name: z.string(),
+  description: z.optional(z.nullable(z.string())),
+  owner: z.optional(z.looseObject({ username: z.optional(z.string()) })),
+  privacy: z.optional(z.enum(['PUBLIC', 'PROTECTED', 'SECRET'])),
+  collaborator_count: nullableInt,
+  pin_count: nullableInt,
+  created_at: z.optional(z.string()),
+});
+export type PinterestBoard = z.infer<typeof boardSchema>;
+
+export const sectionSchema = z.looseObject({ id: numericId, name: z.string() });
+export type PinterestSection = z.infer<typeof sectionSchema>;
+
+

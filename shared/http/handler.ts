@@ -28,16 +28,19 @@ const pageTitles: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
- * Turns any thrown value into a response. Client errors (4xx) show their code and message; anything
- * else is logged in full (redacted) and answered with a generic 500 carrying only the request id, so a
- * stack, a token or a secret can never reach the caller. Routes a browser opens (`answers: 'page'`)
+ * Turns any thrown value into a response. Client errors (4xx) and a dependency's failure (502) show
+ * their code and message; anything else is logged in full (redacted) and answered with a generic 500
+ * carrying only the request id, so a stack, a token or a secret can never reach the caller. Routes a browser opens (`answers: 'page'`)
  * get the same facts as an HTML page instead of JSON.
  */
 export function errorResponse(error: unknown, requestId: string, answers: 'json' | 'page' = 'json'): HttpResult {
   if (error instanceof AppError) {
     const status = statusFor(error.code);
-    if (status < 500) {
-      logger.info('request refused', { errorCode: error.code, status });
+    // A dependency's failure (502) is answered with its message too: written by a use case from the
+    // failure's safe summary, it tells the operator what failed and whether to retry.
+    if (status < 500 || error.code === 'dependency_failed') {
+      if (status < 500) logger.info('request refused', { errorCode: error.code, status });
+      else logger.warn('dependency failed', { errorCode: error.code, status, error });
       const headers: Record<string, string> =
         error instanceof RateLimitedError ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
       if (answers === 'page') {

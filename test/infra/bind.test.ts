@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { testApp } from '../support/cdk';
-import { bind } from '../../infra/bind';
+import { bind, invokedFunctionName, invokedFunctions } from '../../infra/bind';
 import { Data } from '../../infra/constructs/data';
 import { PublisherFunction } from '../../infra/constructs/publisher-function';
 import type { FunctionSpec, Grants, Permission, TablePermission } from '../../shared/routes';
@@ -70,8 +70,8 @@ describe('bind (environment and least privilege in one call)', () => {
     ['RO', ['dynamodb:GetItem', 'dynamodb:Query'], ['dynamodb:GetItem', 'dynamodb:Query']],
     ['APPEND', ['dynamodb:PutItem'], []],
     ['READ_APPEND', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], ['dynamodb:GetItem', 'dynamodb:Query']],
-    ['W', ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], []],
-    ['RW', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:Query']],
+    ['W', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], []],
+    ['RW', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:Query']],
   ];
   it.each(tableCases)('grants table level %s exactly its actions (table, then GSIs)', (level, onTable, onIndexes) => {
     const { actionsOn, ref, data, app } = build({ tables: { workflow: level } });
@@ -127,5 +127,97 @@ describe('bind (environment and least privilege in one call)', () => {
 
   it('leaves no unacknowledged cdk-nag finding', () => {
     expect(() => probe.app.synth()).not.toThrow();
+  });
+});
+
+describe('bind: invokes (Lambda InvokeFunction on exactly the named functions)', () => {
+  const specOf = (grants: Grants): FunctionSpec => ({ entry: 'functions/get-health.ts', description: 'invoke probe', memoryMb: 256, timeoutSeconds: 5, grants });
+
+  /** A job that re-invokes itself, a starter that invokes it, and a bystander with no invokes grant. */
+  function buildInvokers(specs: Record<string, Grants> = { job: { invokes: ['job'] }, starter: { invokes: ['job'] }, bystander: {} }) {
+    const app = testApp();
+    const stack = new Stack(app, 'Invokes', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30 });
+    const invoked = new Set(invokedFunctions(Object.fromEntries(Object.entries(specs).map(([id, grants]) => [id, { grants }]))));
+    const functions = Object.fromEntries(
+      Object.entries(specs).map(([id, grants]) => [
+        id,
+        new PublisherFunction(stack, id, {
+          spec: specOf(grants),
+          settings: {},
+          logRetention: logs.RetentionDays.THREE_MONTHS,
+          ...(invoked.has(id) ? { functionName: invokedFunctionName(stack, id) } : {}),
+        }),
+      ]),
+    );
+    for (const [id, grants] of Object.entries(specs)) {
+      const target = functions[id];
+      if (target !== undefined) bind(target, grants, { tables: data.tables, bucket: data.bucket, secretPrefix: 'mdz-publisher/', senderEmail: 'info@ecooffice.net', functions });
+    }
+    // Template.fromStack fails on a dependency cycle (a function whose policy or environment referred to itself).
+    const template = Template.fromStack(stack);
+    const ref = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+    const fnOf = (id: string) =>
+      template.findResources('AWS::Lambda::Function')[ref(functions[id]?.fn ?? stack)] as { Properties: { FunctionName?: string; Environment: { Variables: Record<string, unknown> } } };
+    const statementsOf = (id: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .map((p) => p as { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } })
+        .filter((p) => p.Properties.Roles.some((r) => r.Ref === ref(functions[id]?.role ?? stack)))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    return { app, stack, template, fnOf, statementsOf };
+  }
+
+  const probe = buildInvokers();
+  const jobArn = probe.stack.resolve(`arn:${probe.stack.partition}:lambda:eu-west-1:111122223333:function:Invokes-job`) as unknown;
+
+  it('gives the fixed name <stack>-<id> to the invoked function only', () => {
+    expect(probe.fnOf('job').Properties.FunctionName).toBe('Invokes-job');
+    expect(probe.fnOf('starter').Properties.FunctionName).toBeUndefined();
+    expect(probe.fnOf('bystander').Properties.FunctionName).toBeUndefined();
+  });
+
+  it.each(['starter', 'job'])('gives %s exactly lambda:InvokeFunction on the job’s unqualified ARN, and its name in FUNCTION_JOB', (id) => {
+    const lambda = probe.statementsOf(id).filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+    expect(lambda).toEqual([{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: jobArn }]);
+    const bindings = Object.entries(probe.fnOf(id).Properties.Environment.Variables).filter(([name]) => name.startsWith('FUNCTION_'));
+    expect(bindings).toEqual([['FUNCTION_JOB', 'Invokes-job']]);
+  });
+
+  it('gives a function without an invokes grant neither the action nor a binding', () => {
+    expect(probe.statementsOf('bystander').flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('lambda:'))).toEqual([]);
+    expect(Object.keys(probe.fnOf('bystander').Properties.Environment.Variables).filter((name) => name.startsWith('FUNCTION_'))).toEqual([]);
+  });
+
+  it('leaves no unacknowledged cdk-nag finding (no wildcard to acknowledge)', () => {
+    expect(() => probe.app.synth()).not.toThrow();
+  });
+
+  it('builds two functions that invoke each other without a cycle', () => {
+    const pair = buildInvokers({ ping: { invokes: ['pong'] }, pong: { invokes: ['ping'] } });
+    expect(pair.fnOf('ping').Properties.Environment.Variables.FUNCTION_PONG).toBe('Invokes-pong');
+    expect(pair.fnOf('pong').Properties.Environment.Variables.FUNCTION_PING).toBe('Invokes-ping');
+  });
+
+  it('fails the synth for an invoked id that is not a function, naming the spec', () => {
+    expect(() => invokedFunctions({ starter: { grants: { invokes: ['jobb'] } }, job: { grants: {} } })).toThrow(
+      'starter may invoke jobb, which is not a function in functionSpecs (shared/routes.ts)',
+    );
+    expect(invokedFunctions({ a: { grants: { invokes: ['b', 'a'] } }, b: { grants: { invokes: ['b'] } } })).toEqual(['a', 'b']);
+    expect(() => buildInvokers({ starter: { invokes: ['job'] } })).toThrow('starter may invoke job, which is not a function in functionSpecs');
+  });
+
+  it('refuses to bind an invoke target built without a fixed name, and a name Lambda would refuse', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Unnamed');
+    const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30 });
+    const job = new PublisherFunction(stack, 'job', { spec: specOf({}), settings: {}, logRetention: logs.RetentionDays.THREE_MONTHS });
+    const resources = { tables: data.tables, bucket: data.bucket, secretPrefix: 'p/', senderEmail: 'info@ecooffice.net', functions: { job } };
+    expect(() => {
+      bind(job, { invokes: ['job'] }, resources);
+    }).toThrow('job is invoked by job but was built without a fixed name');
+    expect(() => {
+      bind(job, { invokes: ['other'] }, resources);
+    }).toThrow('job may invoke other, which is not a function of this stack');
+    expect(() => invokedFunctionName(new Stack(testApp(), 'A'.repeat(60)), 'syncBoards')).toThrow(/not a valid Lambda function name/);
   });
 });

@@ -16,6 +16,7 @@ import {
   type SecretScope,
   type TablePermission,
 } from '../../shared/routes';
+import { functionBindingName } from '../../shared/config';
 import { tables as tableDefs, type TableName } from '../../shared/tables';
 import { testApp } from '../support/cdk';
 
@@ -36,6 +37,15 @@ describe('grants() merges parts resource by resource', () => {
     expect(grants({ tables: { audit: 'APPEND' } }, { tables: { audit: 'RO' } })).toEqual({ tables: { audit: 'READ_APPEND' } });
     expect(grants({ secrets: { tokens: 'W' } }, { secrets: { tokens: 'RO' } })).toEqual({ secrets: { tokens: 'RW' } });
     expect(grants({ bucket: { 'media/': 'RW' } }, { bucket: { 'media/': 'RO' } })).toEqual({ bucket: { 'media/': 'RW' } });
+  });
+
+  it('adds up the functions parts may invoke, each once, in the order first named', () => {
+    expect(grants({ invokes: ['syncBoards'] }, { tables: { audit: 'APPEND' } }, { invokes: ['getHealth', 'syncBoards'] })).toEqual({
+      invokes: ['syncBoards', 'getHealth'],
+      tables: { audit: 'APPEND' },
+    });
+    expect(grants({ invokes: [] })).toEqual({ invokes: [] });
+    expect(grants({ tables: { audit: 'APPEND' } })).not.toHaveProperty('invokes');
   });
 
   it('allows mail when any part does, and changes no part', () => {
@@ -94,6 +104,12 @@ describe('the effective grants of every function', () => {
       confirmAccount: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
       disconnectAccount: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', tokens: 'W' } },
       refreshTokens: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      startBoardSync: { tables: { audit: 'APPEND', state: 'RW', workflow: 'RO' }, secrets: { keys: 'RO' }, invokes: ['syncBoards'] },
+      getBoardSync: { tables: { audit: 'APPEND', state: 'RO' }, secrets: { keys: 'RO' } },
+      listBoards: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
+      getBoardSections: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      createBoard: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      syncBoards: { tables: { audit: 'APPEND', state: 'RW', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true, invokes: ['syncBoards'] },
     });
   });
 });
@@ -101,11 +117,12 @@ describe('the effective grants of every function', () => {
 /**
  * What the code sends, by hand: a curated map, because the code paths go through lazy wiring and
  * ports that a static analysis cannot follow. Each step names the requests it sends and on what,
- * traced from the store methods down to DynamoTable (shared/adapters/dynamo/table.ts) and SecretStore
- * (shared/adapters/secret-store.ts). When the code changes what it sends, change the step here, then
+ * traced from the store methods down to DynamoTable (shared/adapters/dynamo/table.ts), SecretStore
+ * (shared/adapters/secret-store.ts) and LambdaAsyncInvoker (shared/adapters/async-invoker.ts: a step
+ * that starts a function is `{ 'function:<id>': ['lambda:InvokeFunction'] }`). When the code changes what it sends, change the step here, then
  * the grant: a grant no step needs fails below, and so does a step the grants do not cover.
  */
-type Resource = `table:${TableName}` | `secret:${SecretScope}`;
+type Resource = `table:${TableName}` | `secret:${SecretScope}` | `function:${string}`;
 type Step = Partial<Record<Resource, readonly string[]>>;
 
 const steps = {
@@ -151,6 +168,20 @@ const steps = {
   environmentRecords: { 'table:workflow': ['dynamodb:Query', 'dynamodb:DeleteItem'] },
   /** OperatorMail → SesMailer.send (SendRawEmail From the verified identity): the `sendMail` grant. */
   sendOperatorMail: {},
+  /** BoardSyncJobs.get / current → DynamoTable.get. */
+  readSyncJob: { 'table:state': ['dynamodb:GetItem'] },
+  /** BoardSyncJobs.start → the pointer (create, or transition which reads when it loses) and the job (create). */
+  startSyncJob: { 'table:state': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** BoardSyncJobs.update → transition (reads the record when it loses). */
+  updateSyncJob: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** BoardStore.getBoard / listBoards / getSections / getSnapshot → get and query on the BOARDS#<env> partition. */
+  readBoards: { 'table:workflow': ['dynamodb:GetItem', 'dynamodb:Query'] },
+  /** BoardStore.putBoards / putBoard / putSections / putSnapshot → DynamoTable.batchPut (BatchWriteItem, 25 a call). */
+  writeBoards: { 'table:workflow': ['dynamodb:BatchWriteItem'] },
+  /** BoardStore.removeStale → query and conditional deletes of boards gone from Pinterest. */
+  removeBoards: { 'table:workflow': ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+  /** LambdaAsyncInvoker.invoke('syncBoards', …) → InvokeCommand (Event) on the job function: `invokes: ['syncBoards']`. */
+  invokeSyncBoards: { 'function:syncBoards': ['lambda:InvokeFunction'] },
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -159,6 +190,13 @@ type StepName = keyof typeof steps;
  * security log on every function but health; the per-client limit where the route table sets one),
  * and the use case (shared/use-cases) with the stores it reaches through shared/wiring*.ts.
  */
+/**
+ * Every Pinterest call goes through the token source (shared/use-cases/token-source.ts): the account
+ * and the secret; a refresh (app credentials, a new secret version, the account's metadata); a
+ * revocation (the secret deleted, the operator mailed).
+ */
+const tokenSource: readonly StepName[] = ['readAccount', 'readTokens', 'readPinterestApp', 'updateAccount', 'updateTokens', 'deleteTokens', 'sendOperatorMail'];
+
 const codePaths: Record<FunctionId, readonly StepName[]> = {
   // `securityLog: false`: touches no secret, table or setting.
   getHealth: [],
@@ -178,7 +216,16 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   // disconnectAccount: no token read, only the delete.
   disconnectAccount: ['readAccount', 'environmentRecords', 'deleteTokens', 'updateAccount', 'writeSecurityLog'],
   // runRefreshSchedule (the schedule function writes the log from the use case; mail is sendMail).
-  refreshTokens: ['readAccount', 'readTokens', 'readPinterestApp', 'updateAccount', 'updateTokens', 'deleteTokens', 'hashingKey', 'writeSecurityLog', 'sendOperatorMail'],
+  refreshTokens: ['readAccount', ...tokenSource, 'hashingKey', 'writeSecurityLog'],
+  // startBoardSync: the account's status, the job pointer and record, then the job function.
+  startBoardSync: ['readAccount', 'readSyncJob', 'startSyncJob', 'invokeSyncBoards', 'writeSecurityLog'],
+  getBoardSync: ['readSyncJob', 'writeSecurityLog'],
+  listBoards: ['readBoards', 'writeSecurityLog'],
+  // boardSections: the snapshot, Pinterest through the token source, the cache written back.
+  getBoardSections: ['readBoards', 'writeBoards', ...tokenSource, 'writeSecurityLog'],
+  createBoard: ['writeBoards', ...tokenSource, 'writeSecurityLog'],
+  // runBoardSync / resumeBoardSyncs: the job, the snapshot, Pinterest, and handing itself on.
+  syncBoards: ['readSyncJob', 'updateSyncJob', 'readBoards', 'writeBoards', 'removeBoards', ...tokenSource, 'invokeSyncBoards', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -205,7 +252,12 @@ function neededGrants(path: readonly StepName[]): Grants {
     }
   }
   const parts: Grants[] = [...needed].map(([resource, actions]) => {
-    const [kind, name] = resource.split(':') as ['table' | 'secret', string];
+    const [kind, name] = resource.split(':') as ['table' | 'secret' | 'function', string];
+    if (kind === 'function') {
+      const unknown = [...actions].filter((a) => !(iamActions.invokes as readonly string[]).includes(a));
+      if (unknown.length > 0) throw new Error(`${unknown.join(', ')} is not an invokes action in infra/bind.ts`);
+      return { invokes: [name] };
+    }
     if (kind === 'table') {
       const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.tables, a)));
       return { tables: { [name]: weakestLevel(tablePermissionCapabilities, capabilities) } };
@@ -228,6 +280,12 @@ function grantsMismatch(fnId: FunctionId, granted: Grants): string[] {
     }
   }
   if ((granted.sendMail ?? false) !== (needed.sendMail ?? false)) problems.push(`${fnId} sendMail: granted ${String(granted.sendMail)}, no step sends mail`);
+  const invokes = { have: new Set(granted.invokes ?? []), want: new Set(needed.invokes ?? []) };
+  for (const id of new Set([...invokes.have, ...invokes.want])) {
+    if (invokes.have.has(id) !== invokes.want.has(id)) {
+      problems.push(`${fnId} invokes.${id}: ${invokes.have.has(id) ? 'granted, its code path needs nothing' : 'not granted, its code path invokes it'}`);
+    }
+  }
   return problems;
 }
 
@@ -248,6 +306,7 @@ describe('every grant is used by its function’s code path, and every request i
       'oauthCallback secrets.tokens: granted RW, its code path needs W',
     ]);
     expect(grantsMismatch('getPrivacy', { tables: { audit: 'APPEND' } })).toEqual(['getPrivacy secrets.keys: granted nothing, its code path needs RO']);
+    expect(grantsMismatch('getAccount', grants(spec, { invokes: ['getHealth'] }))).toEqual(['getAccount invokes.getHealth: granted, its code path needs nothing']);
   });
 });
 
@@ -264,6 +323,7 @@ const commandsNeeding: Record<string, readonly string[]> = {
   'dynamodb:PutItem': ['PutCommand', 'PutItemCommand'],
   'dynamodb:UpdateItem': ['UpdateCommand', 'UpdateItemCommand'],
   'dynamodb:DeleteItem': ['DeleteCommand', 'DeleteItemCommand'],
+  'dynamodb:BatchWriteItem': ['BatchWriteCommand', 'BatchWriteItemCommand'],
   'secretsmanager:GetSecretValue': ['GetSecretValueCommand'],
   'secretsmanager:CreateSecret': ['CreateSecretCommand'],
   'secretsmanager:PutSecretValue': ['PutSecretValueCommand'],
@@ -273,6 +333,7 @@ const commandsNeeding: Record<string, readonly string[]> = {
   's3:PutObject': ['PutObjectCommand'],
   's3:DeleteObject': ['DeleteObjectCommand', 'DeleteObjectsCommand'],
   'ses:SendRawEmail': ['SendRawEmailCommand'],
+  'lambda:InvokeFunction': ['InvokeCommand'],
 };
 const runtimeActions = new Set(['logs:CreateLogStream', 'logs:PutLogEvents']);
 
@@ -323,6 +384,9 @@ describe('the synthesized policies', () => {
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
     if (text.includes(':ses:') && text.includes(':identity/')) return 'ses:identity';
+    const invoked = /:lambda:.*:function:([\w-]+)"/.exec(text);
+    const target = (Object.keys(functionSpecs) as FunctionId[]).find((id) => stack.functions[id].physicalName === invoked?.[1]);
+    if (target !== undefined) return `function:${target}`;
     return text;
   }
 
@@ -353,26 +417,45 @@ describe('the synthesized policies', () => {
     }
     // The sender identity: its address and its domain.
     if (spec.sendMail === true) for (const action of iamActions.sendMail) out.push(`ses:identity ${action}`, `ses:identity ${action}`);
+    for (const id of spec.invokes ?? []) for (const action of iamActions.invokes) out.push(`function:${id} ${action}`);
     return out.sort();
   }
 
   it.each(Object.keys(functionSpecs) as FunctionId[])('give %s exactly what its spec grants, covering every request its code path sends', (fnId) => {
     const actual = granted(fnId);
     expect(actual).toEqual(expected(fnId));
-    const sent = codePaths[fnId].flatMap((step) => Object.entries(steps[step] as Step).flatMap(([resource, actions]) => actions.map((a) => `${resource} ${a}`)));
+    const sent = codePaths[fnId].flatMap((step) => (Object.entries(steps[step] as Step) as [Resource, readonly string[]][]).flatMap(([resource, actions]) => actions.map((a) => `${resource} ${a}`)));
     expect([...new Set(sent)].filter((request) => !actual.includes(request))).toEqual([]);
   });
 
-  it('hold no action that no SDK command the code sends needs (DescribeSecret, TagResource, Scan, BatchWriteItem, …)', () => {
+  it.each(Object.keys(functionSpecs) as FunctionId[])('bind %s to exactly the functions it may invoke, by their fixed names', (fnId) => {
+    const lambda = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions[fnId].fn)] as {
+      Properties: { FunctionName?: string; Environment: { Variables: Record<string, unknown> } };
+    };
+    const bindings = Object.fromEntries(Object.entries(lambda.Properties.Environment.Variables).filter(([name]) => name.startsWith('FUNCTION_')));
+    const invokes: readonly string[] = functionSpecs[fnId].grants.invokes ?? [];
+    expect(bindings).toEqual(Object.fromEntries(invokes.map((id) => [functionBindingName(id), `Grants-${id}`])));
+    // A function something invokes has a fixed name (the one its callers are bound to); the others keep CloudFormation's.
+    const invoked = Object.values(functionSpecs).some((spec) => (spec.grants.invokes ?? []).includes(fnId));
+    expect(lambda.Properties.FunctionName).toBe(invoked ? `Grants-${fnId}` : undefined);
+  });
+
+  it('hold no action that no SDK command the code sends needs (DescribeSecret, TagResource, Scan, BatchGetItem, …)', () => {
     expect(commandsSent.size).toBeGreaterThan(5);
     const inTemplate = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
-    const everyLevel = [...Object.values(iamActions.tables), ...Object.values(iamActions.secrets), ...Object.values(iamActions.bucket), iamActions.sendMail].flat();
+    const everyLevel = [
+      ...Object.values(iamActions.tables),
+      ...Object.values(iamActions.secrets),
+      ...Object.values(iamActions.bucket),
+      iamActions.sendMail,
+      iamActions.invokes,
+    ].flat();
     expect(unusedActions([...inTemplate, ...everyLevel])).toEqual([]);
   });
 
   it('fails on an action no command needs (the check is live)', () => {
-    expect(unusedActions(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'])).toEqual([
-      'dynamodb:BatchWriteItem',
+    expect(unusedActions(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'dynamodb:Scan', 'dynamodb:BatchGetItem'])).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:Scan',
       'secretsmanager:DescribeSecret',
       'secretsmanager:TagResource',

@@ -7,7 +7,7 @@ const repoRoot = join(__dirname, '../..');
 
 /** The test worker's environment without what the global setup pointed at its own emulators. */
 function cleanEnv(): Record<string, string | undefined> {
-  const productVars = /^(AWS_|PINTEREST_|PUBLIC_BASE_URL$|OPERATOR_NOTIFY_EMAIL$|SENDER_EMAIL$|STATE_TABLE$|WORKFLOW_TABLE$|AUDIT_TABLE$|SECRET_PREFIX$|DATA_BUCKET$)/;
+  const productVars = /^(AWS_|PINTEREST_|FUNCTION_|PUBLIC_BASE_URL$|OPERATOR_NOTIFY_EMAIL$|SENDER_EMAIL$|STATE_TABLE$|WORKFLOW_TABLE$|AUDIT_TABLE$|SECRET_PREFIX$|DATA_BUCKET$)/;
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !productVars.test(name)));
 }
 

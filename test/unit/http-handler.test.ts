@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { buildHttpApiEvent, readHttpApiResult } from '../../local/api-event';
-import { ConflictError, RateLimitedError } from '../../shared/domain/errors';
+import { AppError, ConflictError, RateLimitedError } from '../../shared/domain/errors';
 import { errorHandler, httpHandler, type HttpEvent, type HttpHandlerFn } from '../../shared/http/handler';
 import type { HttpResult } from '../../shared/http/responses';
 import type middy from '@middy/core';
@@ -57,6 +57,16 @@ describe('the HTTP middleware stack', () => {
     const res = await run(() => Promise.reject(new RateLimitedError('Too many Pins today', 61.2)));
     expect(res.statusCode).toBe(429);
     expect(res.headers['retry-after']).toBe('62');
+  });
+
+  it('answers a dependency failure 502 with the use case\'s message, never its cause\'s body', async () => {
+    const cause = new Error('upstream said pina_SENTINELcause0123456789 at /srv/x.ts:1');
+    const res = await run(() => Promise.reject(new AppError('dependency_failed', 'Pinterest sandbox failed (server_error (HTTP 503)): could not list the sections.', { cause })));
+    expect(res.statusCode).toBe(502);
+    expect(JSON.parse(res.text)).toEqual({
+      error: { code: 'dependency_failed', message: 'Pinterest sandbox failed (server_error (HTTP 503)): could not list the sections.', requestId: 'api-req-1' },
+    });
+    expect(res.text).not.toContain('SENTINEL');
   });
 
   it('accepts a valid JSON body', async () => {

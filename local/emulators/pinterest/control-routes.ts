@@ -36,6 +36,14 @@ const actions: Readonly<Record<string, Action>> = {
     c.setTier(parseInput(z.object({ tier: tierSchema }), body).tier);
   },
   'inject-fault': (c, body) => ({ faultId: c.injectFault(parseInput(faultSchema, body)) }),
+  'seed-boards': (c, body) => {
+    const input = parseInput(environmentAndUser.extend({ count: z.number() }), body);
+    return { boardIds: c.seedBoards(input.environment, input.userId, input.count) };
+  },
+  'delete-board': (c, body) => {
+    const input = parseInput(z.object({ environment: environmentSchema, boardId: z.string() }), body);
+    c.deleteBoard(input.environment, input.boardId);
+  },
   'clear-faults': (c) => {
     c.clearFaults();
   },

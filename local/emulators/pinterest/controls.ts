@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isKnownScope } from './constants';
 import { faultSchema } from './faults';
 import type { EmulatorService } from './service';
+import { newId, takeSeq, type BoardRecord } from './records';
 import { userSchema } from './state';
 import { expireAccessTokens, grantTokens, revokeGrant } from './tokens';
 import type { AccessTier, ConsentMode, EmulatorControls, EmulatorUser, Fault, IssuedTokens, LoggedRequest, PinterestEnvironment } from './types';
@@ -111,6 +112,40 @@ export class Controls implements EmulatorControls {
 
   readonly expireAccessTokens = (environment: PinterestEnvironment, userId?: string): void => {
     expireAccessTokens(this.service.store, parseInput(environmentSchema, environment), userId, this.nowMs());
+    this.save();
+  };
+
+  readonly seedBoards = (environment: PinterestEnvironment, userId: string, count: number): string[] => {
+    const env = parseInput(environmentSchema, environment);
+    this.requireUser(userId);
+    const n = parseInput(z.number().int().min(1).max(50_000), count);
+    const world = this.service.store.world(env);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const board: BoardRecord = {
+        id: newId(world.boards),
+        seq: takeSeq(world),
+        ownerId: userId,
+        name: `Seeded board ${String(i + 1)}`,
+        description: null,
+        privacy: 'PUBLIC',
+        createdMs: this.nowMs(),
+        collaboratorIds: [],
+        followerCount: 0,
+        isAdsOnly: false,
+      };
+      world.boards.set(board.id, board);
+      ids.push(board.id);
+    }
+    this.save();
+    return ids;
+  };
+
+  readonly deleteBoard = (environment: PinterestEnvironment, boardId: string): void => {
+    const world = this.service.store.world(parseInput(environmentSchema, environment));
+    if (!world.boards.delete(boardId)) throw new ControlError(`Unknown board: ${boardId}`);
+    for (const [id, section] of world.sections) if (section.boardId === boardId) world.sections.delete(id);
+    for (const [id, pin] of world.pins) if (pin.boardId === boardId) world.pins.delete(id);
     this.save();
   };
 

@@ -86,8 +86,10 @@ export function pageOf<T>(items: readonly T[], keyOf: (item: T) => SortKey, page
   const from = found < 0 ? sorted.length : found;
   const slice = sorted.slice(from, from + page.pageSize);
   const last = slice.at(-1);
-  const more = from + page.pageSize < sorted.length;
-  return { items: slice, bookmark: more && last !== undefined ? encodeBookmark(list, keyOf(last)) : null };
+  // Keyset paging without look-ahead, as a cursor-based API pages: a full page always carries a
+  // bookmark (the next page may be empty), a short one never. So n items take ⌊n/size⌋+1 calls.
+  const full = slice.length === page.pageSize;
+  return { items: slice, bookmark: full && last !== undefined ? encodeBookmark(list, keyOf(last)) : null };
 }
 
 /** The whole paged answer: `{items, bookmark}`, or the 400 for a bad `page_size` or `bookmark`. */

@@ -112,6 +112,10 @@ export interface EmulatorControls {
   revokeGrant(environment: PinterestEnvironment, userId: string): void;
   /** Access tokens (of one user, or all) expire now; refresh tokens keep working. */
   expireAccessTokens(environment: PinterestEnvironment, userId?: string): void;
+  /** Adds `count` public boards owned by the user (named `Seeded board <n>`); answers their ids. */
+  seedBoards(environment: PinterestEnvironment, userId: string, count: number): string[];
+  /** The board is deleted at Pinterest (with its sections and Pins), as if its owner removed it. */
+  deleteBoard(environment: PinterestEnvironment, boardId: string): void;
   requests(): LoggedRequest[];
   /**
    * Clears grants, tokens, codes, pending consents, boards, sections, Pins, faults, the request log

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -78,6 +79,36 @@ export class DynamoTable {
       if (error instanceof ConditionalCheckFailedException) throw new StaleRecordError('The record already exists');
       throw error;
     }
+  }
+
+  /** A cursor that continues a listing of the base table right after `key` (as `query` hands out). */
+  cursorAfter(key: Key): string {
+    return encodeCursor({ pk: key.pk, sk: key.sk });
+  }
+
+  /**
+   * Writes derived, replaceable items (a board snapshot) in BatchWriteItem calls of 25, the API's
+   * limit; items DynamoDB leaves unprocessed are sent again with a growing pause, a few times. Not a
+   * state change: nothing here is conditional, so it is only for data rebuilt from a source of truth.
+   * Answers the number of BatchWriteItem calls.
+   */
+  async batchPut(items: ReadonlyArray<Key & Record<string, unknown>>, pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<number> {
+    let calls = 0;
+    for (let start = 0; start < items.length; start += 25) {
+      let pending = items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0) {
+          if (attempt > 6) throw new Error(`DynamoDB left ${String(pending.length)} items unprocessed after ${String(attempt)} attempts`);
+          await pause(50 * 2 ** (attempt - 1));
+        }
+        calls += 1;
+        const { UnprocessedItems } = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = (UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.PutRequest?.Item === undefined ? [] : [{ PutRequest: { Item: request.PutRequest.Item as Key & Record<string, unknown> } }],
+        );
+      }
+    }
+    return calls;
   }
 
   /**

@@ -62,8 +62,15 @@ export class PinterestApiError extends PinterestError {
   }
 
   /** Seconds to wait before a retry can help (rate limits), when Pinterest said. */
-  get retryAfterSeconds(): number | undefined {
+  override get retryAfterSeconds(): number | undefined {
     return this.status === 429 ? (this.rateLimit.resetSeconds ?? 60) : undefined;
+  }
+
+  /** Pinterest's message for a refused field (other 4xx), cut to one short line. */
+  override get refusalMessage(): string | undefined {
+    if (this.kind !== 'invalid_request') return undefined;
+    const line = this.pinterestMessage.replace(/\s+/g, ' ').trim();
+    return line === '' ? undefined : line.slice(0, 200);
   }
 }
 

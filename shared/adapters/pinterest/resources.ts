@@ -1,6 +1,9 @@
 import * as z from '../../zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
+import { boardSchema, sectionSchema, type PinterestBoard, type PinterestSection } from '../../domain/pinterest-api';
 import type { PinterestClient, PinterestResult } from './client';
+
+export { boardSchema, sectionSchema, type PinterestBoard, type PinterestSection };
 
 /**
  * Boards, sections and Pins (`/v5/boards`, `/v5/boards/{id}/sections`, `/v5/pins`) on top of the client
@@ -11,22 +14,6 @@ import type { PinterestClient, PinterestResult } from './client';
 const nullableString = z.optional(z.nullable(z.string()));
 
 const numericId = z.string().check(z.regex(/^\d+$/));
-const nullableInt = z.optional(z.nullable(z.number().check(z.int())));
-
-export const boardSchema = z.looseObject({
-  id: numericId,
-  name: z.string(),
-  description: nullableString,
-  owner: z.optional(z.looseObject({ username: z.optional(z.string()) })),
-  privacy: z.optional(z.enum(['PUBLIC', 'PROTECTED', 'SECRET'])),
-  collaborator_count: nullableInt,
-  pin_count: nullableInt,
-  created_at: z.optional(z.string()),
-});
-export type PinterestBoard = z.infer<typeof boardSchema>;
-
-export const sectionSchema = z.looseObject({ id: numericId, name: z.string() });
-export type PinterestSection = z.infer<typeof sectionSchema>;
 
 export const pinSchema = z.looseObject({
   id: numericId,
