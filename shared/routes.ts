@@ -280,6 +280,68 @@ export const functionSpecs = {
     // Invokes itself to go on when time runs short.
     grants: grants(securityLogging, tokenUsing, { tables: { state: 'RW', workflow: 'RW' }, invokes: ['syncBoards'] }),
   },
+  createPin: {
+    entry: 'functions/create-pin.ts',
+    description: 'Creates a Pin draft on a board of the snapshot; stores base64 images in the data bucket',
+    // A 4 MiB image arrives as about 5.6 MB of base64 and is hashed and stored.
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    // Workflow: the account, the board snapshot, the new record and the image's reference item.
+    // Bucket: writes the image under media/ (content-addressed), never reads or lists.
+    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+  },
+  listPins: {
+    entry: 'functions/list-pins.ts',
+    description: "Lists an environment's Pin records of one status, newest change first",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+  },
+  getPin: {
+    entry: 'functions/get-pin.ts',
+    description: 'Shows a Pin record with its history',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+  },
+  updatePin: {
+    entry: 'functions/update-pin.ts',
+    description: 'Edits a Pin record at the version the operator saw; drops an approval',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    // A new image is written under media/; the old one is deleted when no record holds it any more.
+    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+  },
+  deletePin: {
+    entry: 'functions/delete-pin.ts',
+    description: 'Deletes a draft, rejected or failed Pin record, and its image when no other record holds it',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+  },
+  getPinMedia: {
+    entry: 'functions/get-pin-media.ts',
+    description: "Serves a Pin record's stored image to the operator",
+    // Up to 4 MiB of bytes, answered base64 (under Lambda's 6 MB response limit).
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    grants: grants(securityLogging, { tables: { workflow: 'RO' }, bucket: { 'media/': 'RO' } }),
+  },
+  approvePin: {
+    entry: 'functions/approve-pin.ts',
+    description: 'Approves the exact content of a Pin draft (stores its hash)',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    // Reads the record and its board, then one conditional write.
+    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
+  },
+  rejectPin: {
+    entry: 'functions/reject-pin.ts',
+    description: 'Rejects a Pin draft or approved record with a reason',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
+  },
   refreshTokens: {
     entry: 'functions/refresh-tokens.ts',
     description: 'Daily: refreshes tokens before they expire, detects revocation, mails the operator once per condition',
@@ -352,6 +414,14 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/boards', fn: 'listBoards', access: 'operator', throttle: 'operator' },
   { method: 'GET', path: '/boards/{id}/sections', fn: 'getBoardSections', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/boards', fn: 'createBoard', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins', fn: 'createPin', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/pins', fn: 'listPins', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/pins/{id}', fn: 'getPin', access: 'operator', throttle: 'operator' },
+  { method: 'PATCH', path: '/pins/{id}', fn: 'updatePin', access: 'operator', throttle: 'operator' },
+  { method: 'DELETE', path: '/pins/{id}', fn: 'deletePin', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/pins/{id}/media', fn: 'getPinMedia', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/approve', fn: 'approvePin', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/reject', fn: 'rejectPin', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */

@@ -32,10 +32,40 @@ function issuesOf(error: z.core.$ZodError, prefix: string): FieldIssue[] {
 function parseWith<S extends z.core.$ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
-  const issues = issuesOf(parsed.error, where);
+  throw invalid(issuesOf(parsed.error, where), where);
+}
+
+/** One 400 naming every issue (bounded as a schema's are). */
+function invalid(issues: FieldIssue[], where: string): ValidationError {
   const first = issues[0];
   const summary = first === undefined ? `Invalid ${where}` : `Invalid ${where}: ${first.path} ${first.message}`;
-  throw new ValidationError(summary, issues);
+  return new ValidationError(summary, issues);
+}
+
+/**
+ * Validates `value` with `schema` and with `more` (checks across fields a schema cannot express, run
+ * on the raw value), answering every problem of both in one 400.
+ */
+export function parseWithChecks<S extends z.core.$ZodType>(schema: S, value: unknown, where: string, more: (value: unknown) => FieldIssue[]): z.output<S> {
+  const parsed = z.safeParse(schema, value);
+  const extra = more(value).map((issue) => ({ path: bounded(issue.path, MAX_PATH_CHARS), message: bounded(issue.message, MAX_MESSAGE_CHARS) }));
+  if (parsed.success && extra.length === 0) return parsed.data;
+  const all = [...(parsed.success ? [] : issuesOf(parsed.error, where)), ...extra];
+  const seen = new Set<string>();
+  const unique = all.filter((issue) => {
+    const id = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const listed = unique.slice(0, MAX_ISSUES);
+  if (unique.length > MAX_ISSUES) listed.push({ path: where, message: `and ${String(unique.length - MAX_ISSUES)} more` });
+  throw invalid(listed, where);
+}
+
+/** The JSON body, parsed but not yet validated (content type, size and syntax checked as `jsonBody` does). */
+export function rawJsonBody(event: APIGatewayProxyEventV2, maxBytes = DEFAULT_MAX_BODY_BYTES): unknown {
+  return jsonBody(event, z.unknown(), maxBytes);
 }
 
 /**

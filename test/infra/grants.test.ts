@@ -110,6 +110,14 @@ describe('the effective grants of every function', () => {
       getBoardSections: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
       createBoard: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
       syncBoards: { tables: { audit: 'APPEND', state: 'RW', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true, invokes: ['syncBoards'] },
+      createPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'W' } },
+      listPins: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
+      getPin: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
+      updatePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'W' } },
+      deletePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'W' } },
+      getPinMedia: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'RO' } },
+      approvePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
+      rejectPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
     });
   });
 });
@@ -122,7 +130,7 @@ describe('the effective grants of every function', () => {
  * that starts a function is `{ 'function:<id>': ['lambda:InvokeFunction'] }`). When the code changes what it sends, change the step here, then
  * the grant: a grant no step needs fails below, and so does a step the grants do not cover.
  */
-type Resource = `table:${TableName}` | `secret:${SecretScope}` | `function:${string}`;
+type Resource = `table:${TableName}` | `secret:${SecretScope}` | `function:${string}` | `bucket:${string}`;
 type Step = Partial<Record<Resource, readonly string[]>>;
 
 const steps = {
@@ -182,6 +190,18 @@ const steps = {
   removeBoards: { 'table:workflow': ['dynamodb:Query', 'dynamodb:DeleteItem'] },
   /** LambdaAsyncInvoker.invoke('syncBoards', …) → InvokeCommand (Event) on the job function: `invokes: ['syncBoards']`. */
   invokeSyncBoards: { 'function:syncBoards': ['lambda:InvokeFunction'] },
+  /** PinStore.get / list → DynamoTable.get, and query on the byStatus index. BoardStore.presence → get. */
+  readPins: { 'table:workflow': ['dynamodb:GetItem', 'dynamodb:Query'] },
+  /** PinStore.create → DynamoTable.create (a conditional PutItem). */
+  createPinRecord: { 'table:workflow': ['dynamodb:PutItem'] },
+  /** PinStore.replace → transition (UpdateItem; GetItem when it loses); remove → consume (DeleteItem; GetItem when it loses). */
+  changePin: { 'table:workflow': ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'] },
+  /** MediaStore.hold → DynamoTable.update of the reference item, then ObjectStore.put under media/. */
+  holdMedia: { 'table:workflow': ['dynamodb:UpdateItem'], 'bucket:media/': ['s3:PutObject'] },
+  /** MediaStore.release → update (the reference, the claim), ObjectStore.delete, deleteIf of the reference item. */
+  releaseMedia: { 'table:workflow': ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], 'bucket:media/': ['s3:DeleteObject'] },
+  /** MediaStore.read → ObjectStore.get (GetObject; the RO level adds ListBucket so a missing key is NoSuchKey). */
+  readMedia: { 'bucket:media/': ['s3:GetObject'] },
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -226,6 +246,16 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   createBoard: ['writeBoards', ...tokenSource, 'writeSecurityLog'],
   // runBoardSync / resumeBoardSyncs: the job, the snapshot, Pinterest, and handing itself on.
   syncBoards: ['readSyncJob', 'updateSyncJob', 'readBoards', 'writeBoards', 'removeBoards', ...tokenSource, 'invokeSyncBoards', 'writeSecurityLog'],
+  // createDraft: the account and the board, the image held (and let go if the record cannot be written).
+  createPin: ['readAccount', 'readBoards', 'holdMedia', 'createPinRecord', 'releaseMedia', 'writeSecurityLog'],
+  listPins: ['readPins', 'readBoards', 'writeSecurityLog'],
+  getPin: ['readPins', 'readBoards', 'writeSecurityLog'],
+  // editDraft: a new image held, the record replaced, the image no longer used let go.
+  updatePin: ['readPins', 'readBoards', 'holdMedia', 'changePin', 'releaseMedia', 'writeSecurityLog'],
+  deletePin: ['readPins', 'readBoards', 'changePin', 'releaseMedia', 'writeSecurityLog'],
+  getPinMedia: ['readPins', 'readMedia', 'writeSecurityLog'],
+  approvePin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
+  rejectPin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -252,7 +282,11 @@ function neededGrants(path: readonly StepName[]): Grants {
     }
   }
   const parts: Grants[] = [...needed].map(([resource, actions]) => {
-    const [kind, name] = resource.split(':') as ['table' | 'secret' | 'function', string];
+    const [kind, name] = resource.split(':') as ['table' | 'secret' | 'function' | 'bucket', string];
+    if (kind === 'bucket') {
+      const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.bucket, a)));
+      return { bucket: { [name]: weakestLevel(permissionCapabilities, capabilities) } };
+    }
     if (kind === 'function') {
       const unknown = [...actions].filter((a) => !(iamActions.invokes as readonly string[]).includes(a));
       if (unknown.length > 0) throw new Error(`${unknown.join(', ')} is not an invokes action in infra/bind.ts`);
@@ -384,6 +418,10 @@ describe('the synthesized policies', () => {
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
     if (text.includes(':ses:') && text.includes(':identity/')) return 'ses:identity';
+    const bucketId = logicalId(stack.data.bucket);
+    if (text === JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] })) return 'bucket';
+    const objects = new RegExp(`^\\{"Fn::Join":\\["",\\[\\{"Fn::GetAtt":\\["${bucketId}","Arn"\\]\\},"/(.*)\\*"\\]\\]\\}$`).exec(text);
+    if (objects) return `bucket:${objects[1] ?? ''}`;
     const invoked = /:lambda:.*:function:([\w-]+)"/.exec(text);
     const target = (Object.keys(functionSpecs) as FunctionId[]).find((id) => stack.functions[id].physicalName === invoked?.[1]);
     if (target !== undefined) return `function:${target}`;
@@ -418,6 +456,12 @@ describe('the synthesized policies', () => {
     // The sender identity: its address and its domain.
     if (spec.sendMail === true) for (const action of iamActions.sendMail) out.push(`ses:identity ${action}`, `ses:identity ${action}`);
     for (const id of spec.invokes ?? []) for (const action of iamActions.invokes) out.push(`function:${id} ${action}`);
+    // Object actions on the prefix; listing on the bucket (limited to the prefix by a condition).
+    for (const [prefix, level] of Object.entries<Permission>(spec.bucket ?? {})) {
+      for (const capability of permissionCapabilities[level]) {
+        for (const action of iamActions.bucket[capability]) out.push(action === 's3:ListBucket' ? `bucket ${action}` : `bucket:${prefix} ${action}`);
+      }
+    }
     return out.sort();
   }
 

@@ -180,7 +180,7 @@ export class DynamoTable {
    * Deletes a live single-use item and returns it; undefined when it is missing, expired or was
    * already consumed. One conditional delete, so concurrent callers cannot both succeed.
    */
-  async consume<S extends z.core.$ZodType>(key: Key, schema: S, where: Record<string, string> = {}): Promise<z.output<S> | undefined> {
+  async consume<S extends z.core.$ZodType>(key: Key, schema: S, where: Record<string, string | number> = {}): Promise<z.output<S> | undefined> {
     // Extra conditions (`attribute = value`) make the delete happen only for the right caller.
     const extra = Object.keys(where).map((_, i) => ` AND #w${String(i)} = :w${String(i)}`).join('');
     try {
@@ -197,6 +197,53 @@ export class DynamoTable {
       return Attributes === undefined ? undefined : z.parse(schema, Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * One UpdateItem with the caller's expressions (set arithmetic, claims), conditional on `condition`;
+   * answers the item as written. A lost condition is a StaleRecordError. For the few writes the
+   * record-shaped methods above cannot express; keep each caller's expressions next to its reasons.
+   */
+  async update(
+    key: Key,
+    expression: { update: string; condition: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  ): Promise<Record<string, unknown>> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: expression.update,
+          ConditionExpression: expression.condition,
+          ...(expression.names === undefined ? {} : { ExpressionAttributeNames: expression.names }),
+          ...(expression.values === undefined ? {} : { ExpressionAttributeValues: expression.values }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ?? {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleRecordError('The condition of the update did not hold');
+      throw error;
+    }
+  }
+
+  /** Deletes the item when `condition` holds; answers whether it did. */
+  async deleteIf(key: Key, expression: { condition: string; names?: Record<string, string>; values?: Record<string, unknown> }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: expression.condition,
+          ...(expression.names === undefined ? {} : { ExpressionAttributeNames: expression.names }),
+          ...(expression.values === undefined ? {} : { ExpressionAttributeValues: expression.values }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
