@@ -150,14 +150,14 @@ export const functionSpecs = {
     description: 'Liveness: answers without touching secrets or data',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: grants(),
+    grants: /* @__PURE__ */ grants(),
   },
   getPrivacy: {
     entry: 'functions/get-privacy.ts',
     description: 'Serves the privacy policy as an HTML page',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: grants(securityLogging),
+    grants: /* @__PURE__ */ grants(securityLogging),
     assets: ['shared/content/privacy-policy.txt'],
   },
   authorizeOperator: {
@@ -165,7 +165,7 @@ export const functionSpecs = {
     description: 'Lambda authorizer: checks the operator credential against its stored hash',
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: grants(securityLogging, { secrets: { operator: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { secrets: { operator: 'RO' } }),
   },
   getAudit: {
     entry: 'functions/get-audit.ts',
@@ -173,7 +173,7 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 10,
     // Queries the log partition and the byKind index; with securityLogging: READ_APPEND.
-    grants: grants(securityLogging, { tables: { audit: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { audit: 'RO' } }),
   },
   createOAuthLink: {
     entry: 'functions/create-oauth-link.ts',
@@ -182,7 +182,7 @@ export const functionSpecs = {
     timeoutSeconds: 10,
     // The app credentials are read to refuse a link that could only fail (not configured → 409);
     // the ticket is one conditional PutItem.
-    grants: grants(securityLogging, pinterestApp, { tables: { state: 'APPEND' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, pinterestApp, { tables: { state: 'APPEND' } }),
   },
   openOAuthLink: {
     entry: 'functions/open-oauth-link.ts',
@@ -190,7 +190,7 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 10,
     // The ticket is consumed by a conditional DeleteItem and the state stored by a PutItem: no read.
-    grants: grants(securityLogging, clientLimiting, pinterestApp, { tables: { state: 'W' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, clientLimiting, pinterestApp, { tables: { state: 'W' } }),
   },
   oauthCallback: {
     entry: 'functions/oauth-callback.ts',
@@ -202,7 +202,7 @@ export const functionSpecs = {
     // State: a refused consume reads the state to tell another browser from an unknown state.
     // Workflow: reads the account and the pin, creates or replaces the account. Tokens: creates the
     // connection's secret and deletes the previous one, never reads or overwrites one.
-    grants: grants(securityLogging, clientLimiting, pinterestApp, {
+    grants: /* @__PURE__ */ grants(securityLogging, clientLimiting, pinterestApp, {
       tables: { state: 'RW', workflow: 'RW' },
       secrets: { tokens: 'W' },
     }),
@@ -212,7 +212,7 @@ export const functionSpecs = {
     description: 'Shows the connected accounts, never a token',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' } }),
   },
   confirmAccount: {
     entry: 'functions/confirm-account.ts',
@@ -220,7 +220,7 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 10,
     // Reads the account and the pin, creates the pin, updates the account.
-    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
   disconnectAccount: {
     entry: 'functions/disconnect-account.ts',
@@ -229,7 +229,7 @@ export const functionSpecs = {
     timeoutSeconds: 20,
     // Workflow: reads the account and the Pin status index, updates the account, deletes boards.
     // Tokens: deletes the connection's secret, never reads it.
-    grants: grants(securityLogging, { tables: { workflow: 'RW' }, secrets: { tokens: 'W' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, secrets: { tokens: 'W' } }),
   },
   startBoardSync: {
     entry: 'functions/start-board-sync.ts',
@@ -237,21 +237,21 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 10,
     // State: the job pointer and records. Workflow: the account's status. Invokes the job function.
-    grants: grants(securityLogging, { tables: { state: 'RW', workflow: 'RO' }, invokes: ['syncBoards'] }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { state: 'RW', workflow: 'RO' }, invokes: ['syncBoards'] }),
   },
   getBoardSync: {
     entry: 'functions/get-board-sync.ts',
     description: "Shows a board sync job's progress",
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { state: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { state: 'RO' } }),
   },
   listBoards: {
     entry: 'functions/list-boards.ts',
     description: "Lists an environment's board snapshot",
     memoryMb: 256,
     timeoutSeconds: 15,
-    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' } }),
   },
   getBoardSections: {
     entry: 'functions/get-board-sections.ts',
@@ -259,7 +259,7 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 25,
     callsPinterest: true,
-    grants: grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
   },
   createBoard: {
     entry: 'functions/create-board.ts',
@@ -267,7 +267,7 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 25,
     callsPinterest: true,
-    grants: grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
   },
   syncBoards: {
     entry: 'functions/sync-boards.ts',
@@ -278,7 +278,7 @@ export const functionSpecs = {
     callsPinterest: true,
     // State: its job record. Workflow: the snapshot (batch writes, stale removals) and the account.
     // Invokes itself to go on when time runs short.
-    grants: grants(securityLogging, tokenUsing, { tables: { state: 'RW', workflow: 'RW' }, invokes: ['syncBoards'] }),
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { state: 'RW', workflow: 'RW' }, invokes: ['syncBoards'] }),
   },
   createPin: {
     entry: 'functions/create-pin.ts',
@@ -288,21 +288,21 @@ export const functionSpecs = {
     timeoutSeconds: 15,
     // Workflow: the account, the board snapshot, the new record and the image's reference item.
     // Bucket: writes the image under media/ (content-addressed), never reads or lists.
-    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
   },
   listPins: {
     entry: 'functions/list-pins.ts',
     description: "Lists an environment's Pin records of one status, newest change first",
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' } }),
   },
   getPin: {
     entry: 'functions/get-pin.ts',
     description: 'Shows a Pin record with its history',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { workflow: 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' } }),
   },
   updatePin: {
     entry: 'functions/update-pin.ts',
@@ -310,14 +310,14 @@ export const functionSpecs = {
     memoryMb: 512,
     timeoutSeconds: 15,
     // A new image is written under media/; the old one is deleted when no record holds it any more.
-    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
   },
   deletePin: {
     entry: 'functions/delete-pin.ts',
     description: 'Deletes a draft, rejected or failed Pin record, and its image when no other record holds it',
     memoryMb: 256,
     timeoutSeconds: 15,
-    grants: grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'W' } }),
   },
   getPinMedia: {
     entry: 'functions/get-pin-media.ts',
@@ -325,7 +325,7 @@ export const functionSpecs = {
     // Up to 4 MiB of bytes, answered base64 (under Lambda's 6 MB response limit).
     memoryMb: 512,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { workflow: 'RO' }, bucket: { 'media/': 'RO' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' }, bucket: { 'media/': 'RO' } }),
   },
   approvePin: {
     entry: 'functions/approve-pin.ts',
@@ -333,14 +333,14 @@ export const functionSpecs = {
     memoryMb: 256,
     timeoutSeconds: 10,
     // Reads the record and its board, then one conditional write.
-    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
   rejectPin: {
     entry: 'functions/reject-pin.ts',
     description: 'Rejects a Pin draft or approved record with a reason',
     memoryMb: 256,
     timeoutSeconds: 10,
-    grants: grants(securityLogging, { tables: { workflow: 'RW' } }),
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
   refreshTokens: {
     entry: 'functions/refresh-tokens.ts',
@@ -351,7 +351,7 @@ export const functionSpecs = {
     callsPinterest: true,
     // Workflow: the account (lease, versions, notices). Tokens: reads, writes new versions, deletes a
     // revoked connection's secret. App: HTTP Basic at the token endpoint. Mail: operator notices.
-    grants: grants(securityLogging, pinterestApp, { tables: { workflow: 'RW' }, secrets: { tokens: 'RW' }, sendMail: true }),
+    grants: /* @__PURE__ */ grants(securityLogging, pinterestApp, { tables: { workflow: 'RW' }, secrets: { tokens: 'RW' }, sendMail: true }),
   },
 } as const satisfies Record<string, FunctionSpec>;
 

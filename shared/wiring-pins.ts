@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { s3Client } from './adapters/aws/s3';
+import { BoardStore } from './adapters/dynamo/board-store';
 import { PinStore } from './adapters/dynamo/pin-store';
 import { MediaStore } from './adapters/media-store';
 import { ObjectStore } from './adapters/object-store';
 import { requireBinding } from './config';
 import type { PinDeps } from './use-cases/pin-ports';
 import { clock, lazy } from './wiring';
-import { boardStore } from './wiring-boards';
 import { accounts, workflowTable } from './wiring-connect';
 
 /**
@@ -19,6 +19,9 @@ export const dataBucket = lazy(() => new ObjectStore(s3Client(), requireBinding(
 /** A removal's claim on shared image bytes: far longer than any Pin function runs (15 s at most). */
 const MEDIA_CLAIM_MS = 5 * 60_000;
 
+/** The snapshot's store, without the sync jobs (./wiring-boards.ts would bring them). */
+const boards = lazy(() => new BoardStore(workflowTable()));
+
 export const pinDeps = lazy(
   (): PinDeps => ({
     clock,
@@ -30,7 +33,7 @@ export const pinDeps = lazy(
       return new MediaStore(workflowTable(), dataBucket(), clock, { claimMs: MEDIA_CLAIM_MS });
     },
     get boards() {
-      return boardStore();
+      return boards();
     },
     get accounts() {
       return accounts();
