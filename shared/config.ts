@@ -49,6 +49,10 @@ export const settingsSchema = z.object({
   REFRESH_ACCESS_DAYS: positiveInt(5),
   /** Refresh (and, if that does not move it, warn) this many days before the refresh token's end. */
   REFRESH_WARN_DAYS: positiveInt(20),
+  /** Minimum seconds between two Pin writes in one environment (all functions together). */
+  PUBLISH_MIN_GAP_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 10),
+  /** Pin writes per environment per UTC day (Trial access allows 300 writes a day). */
+  PUBLISH_DAILY_CAP: positiveInt(300),
   RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).check(z.refine((m: number) => m <= 10, 'must be at most 10 minutes')),
   RETENTION_SECURITY_LOG_DAYS: positiveInt(90),
   RETENTION_RATE_LIMIT_HOURS: positiveInt(1),

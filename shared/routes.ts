@@ -342,6 +342,35 @@ export const functionSpecs = {
     timeoutSeconds: 10,
     grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
+  publishPin: {
+    entry: 'functions/publish-pin.ts',
+    description: 'The Pin-creation function: publishes an approved record to Pinterest exactly once',
+    // A 4 MiB image is read and sent base64.
+    memoryMb: 512,
+    // Two 8 s Pin calls around an 8 s token refresh, plus storage, inside API Gateway's 30 s; the
+    // claim's lease (2 minutes) outlasts it.
+    timeoutSeconds: 29,
+    callsPinterest: true,
+    // State: the pacing counter (conditional updates, a read when refused). Workflow: the record, the
+    // board, the account (and the token source's writes). Bucket: reads the stored image.
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { state: 'RW', workflow: 'RW' }, bucket: { 'media/': 'RO' } }),
+  },
+  checkPin: {
+    entry: 'functions/check-pin.ts',
+    description: 'Asks Pinterest whether a published Pin is still there',
+    memoryMb: 256,
+    timeoutSeconds: 25,
+    callsPinterest: true,
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
+  copyPin: {
+    entry: 'functions/copy-pin.ts',
+    description: 'Makes a new draft with the content of any Pin record',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    // The new record and a reference to the source's stored image (read once to be sure it is there).
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'RW' } }),
+  },
   refreshTokens: {
     entry: 'functions/refresh-tokens.ts',
     description: 'Daily: refreshes tokens before they expire, detects revocation, mails the operator once per condition',
@@ -422,6 +451,9 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/pins/{id}/media', fn: 'getPinMedia', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/approve', fn: 'approvePin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/reject', fn: 'rejectPin', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/publish', fn: 'publishPin', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/check', fn: 'checkPin', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/copy', fn: 'copyPin', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */

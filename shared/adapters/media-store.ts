@@ -10,7 +10,9 @@ import type { ObjectStore } from './object-store';
 /**
  * Image bytes shared by the records that hold them. The bytes live in the data bucket at
  * `media/<env>/<account>/<sha256>`; beside them, in the workflow table, a reference item
- * (`MEDIA#<env>#<account>#<sha256>` / `MEDIA`) holds the set of Pin ids that use them.
+ * (`MEDIA#<env>#<account>#<sha256>` / `MEDIA`) holds the set of references to them: one per record
+ * that set the image (`<pin id>:<unique id>`, kept in the record), so a request that loses a race or
+ * replaces an image lets go of exactly the reference it owns.
  *
  * The rules that make "removed when no other record refers to it" safe under concurrency:
  * - holding: add the Pin id to the set (refused while a removal holds the item), then write the bytes
@@ -44,8 +46,24 @@ export class MediaStore implements MediaPort {
     this.pause = options.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async hold(env: PinterestEnvironment, accountId: string, pinId: string, image: { bytes: Buffer; sha256: string; contentType: ImageContentType }): Promise<string> {
-    const key = refKey(env, accountId, image.sha256);
+  async hold(env: PinterestEnvironment, accountId: string, ref: string, image: { bytes: Buffer; sha256: string; contentType: ImageContentType }): Promise<string> {
+    await this.reference(env, accountId, ref, image.sha256);
+    const objectKey = mediaKey(env, accountId, image.sha256);
+    await this.objects.put(objectKey, image.bytes, image.contentType, { sha256: image.sha256 });
+    return objectKey;
+  }
+
+  async share(env: PinterestEnvironment, accountId: string, ref: string, sha256: string): Promise<boolean> {
+    await this.reference(env, accountId, ref, sha256);
+    // Held by the source record, the bytes cannot go; unless the source went first: then let go again.
+    if ((await this.objects.get(mediaKey(env, accountId, sha256))) !== undefined) return true;
+    await this.release(env, accountId, ref, sha256);
+    return false;
+  }
+
+  /** Adds `ref` to the image's reference set, waiting briefly for a removal in progress. */
+  private async reference(env: PinterestEnvironment, accountId: string, ref: string, sha256: string): Promise<void> {
+    const key = refKey(env, accountId, sha256);
     for (let attempt = 0; ; attempt += 1) {
       try {
         // Taking the reference also ends a claim that has run out (its removal has stopped).
@@ -53,24 +71,21 @@ export class MediaStore implements MediaPort {
           update: 'ADD #refs :pin REMOVE #claim, #claimUntil',
           condition: 'attribute_not_exists(#claimUntil) OR #claimUntil < :now',
           names: { '#refs': 'refs', '#claim': 'claimId', '#claimUntil': 'claimUntil' },
-          values: { ':pin': new Set([pinId]), ':now': this.clock.now().getTime() },
+          values: { ':pin': new Set([ref]), ':now': this.clock.now().getTime() },
         });
-        break;
+        return;
       } catch (error) {
         if (!(error instanceof StaleRecordError)) throw error;
         if (attempt >= 6) throw new ConflictError('The same image is being removed by another request right now: send it again in a moment', undefined);
         await this.pause(25 * 2 ** attempt);
       }
     }
-    const objectKey = mediaKey(env, accountId, image.sha256);
-    await this.objects.put(objectKey, image.bytes, image.contentType, { sha256: image.sha256 });
-    return objectKey;
   }
 
-  async release(env: PinterestEnvironment, accountId: string, pinId: string, sha256: string): Promise<void> {
+  async release(env: PinterestEnvironment, accountId: string, ref: string, sha256: string): Promise<void> {
     const key = refKey(env, accountId, sha256);
     const names = { '#refs': 'refs', '#claim': 'claimId', '#claimUntil': 'claimUntil' };
-    const after = await this.table.update(key, { update: 'DELETE #refs :pin', condition: 'attribute_exists(pk)', names: { '#refs': 'refs' }, values: { ':pin': new Set([pinId]) } }).catch((error: unknown) => {
+    const after = await this.table.update(key, { update: 'DELETE #refs :pin', condition: 'attribute_exists(pk)', names: { '#refs': 'refs' }, values: { ':pin': new Set([ref]) } }).catch((error: unknown) => {
       if (error instanceof StaleRecordError) return {}; // no reference item: nothing refers to the bytes
       throw error;
     });

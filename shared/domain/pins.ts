@@ -14,7 +14,7 @@ export const pinStatuses = ['draft', 'approved', 'rejected', 'publishing', 'publ
 export type PinStatus = (typeof pinStatuses)[number];
 
 /** What the operator (or, later, the system) does to a record. */
-export const pinActions = ['create', 'edit', 'approve', 'reject', 'delete'] as const;
+export const pinActions = ['create', 'edit', 'approve', 'reject', 'delete', 'publish', 'outcome', 'check', 'copy'] as const;
 export type PinAction = (typeof pinActions)[number];
 
 /** Limits of Pinterest's `PinCreate` (official OpenAPI description), counted in characters (code points). */
@@ -36,7 +36,11 @@ export type ImageContentType = (typeof imageContentTypes)[number];
 /** The image: a URL Pinterest fetches, or bytes stored in the data bucket by their SHA-256. */
 export const pinMediaSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('url'), url: z.string() }),
-  z.object({ kind: z.literal('stored'), sha256: z.string(), contentType: z.enum(imageContentTypes), bytes: z.number(), key: z.string() }),
+  /**
+   * `ref` is this record's own reference to the shared bytes, taken when the image was set (one per
+   * setting, so a late or losing writer lets go of only its own and never of the record's).
+   */
+  z.object({ kind: z.literal('stored'), sha256: z.string(), contentType: z.enum(imageContentTypes), bytes: z.number(), key: z.string(), ref: z.string() }),
 ]);
 export type PinMedia = z.infer<typeof pinMediaSchema>;
 
@@ -71,6 +75,44 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 export const approvalSchema = z.object({ contentHash: z.string(), by: z.literal('operator'), at: z.string() });
 export type Approval = z.infer<typeof approvalSchema>;
 
+/** The publish attempt a `publishing` record belongs to: only its holder may write the outcome. */
+export const attemptSchema = z.object({ attemptId: z.string(), startedAt: z.string(), leaseUntil: z.string() });
+export type Attempt = z.infer<typeof attemptSchema>;
+
+/** What Pinterest answered when the Pin was created (and what the last check saw). */
+export const publishedSchema = z.object({
+  pinterestPinId: z.string(),
+  boardId: z.string(),
+  sectionId: z.optional(z.string()),
+  /** Pinterest's `created_at` (UTC, no offset), as sent. */
+  createdAt: z.optional(z.string()),
+  httpStatus: z.number(),
+  /** Pinterest's `x-pinterest-rid`, for a support request. */
+  requestId: z.optional(z.string()),
+  publishedAt: z.string(),
+  url: z.string(),
+  lastCheckedAt: z.optional(z.string()),
+});
+export type Published = z.infer<typeof publishedSchema>;
+
+/** Why the last attempt did not publish, in plain words, and whether trying again can help. */
+export const failureSchema = z.object({
+  kind: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  /** When a retry can help at the earliest (a rate limit's reset). */
+  retryAfter: z.optional(z.string()),
+  at: z.string(),
+  httpStatus: z.optional(z.number()),
+  pinterestCode: z.optional(z.number()),
+  requestId: z.optional(z.string()),
+});
+export type Failure = z.infer<typeof failureSchema>;
+
+/** Why an attempt's outcome is unknown: the Pin may or may not exist at Pinterest. */
+export const unknownOutcomeSchema = z.object({ reason: z.string(), at: z.string(), attemptId: z.string(), attemptStartedAt: z.string() });
+export type UnknownOutcome = z.infer<typeof unknownOutcomeSchema>;
+
 export const pinRecordSchema = z.object({
   pinId: z.string(),
   environment: z.enum(environments),
@@ -82,6 +124,12 @@ export const pinRecordSchema = z.object({
   content: pinContentSchema,
   approval: z.optional(approvalSchema),
   rejection: z.optional(z.object({ reason: z.string(), at: z.string() })),
+  attempt: z.optional(attemptSchema),
+  published: z.optional(publishedSchema),
+  failure: z.optional(failureSchema),
+  unknownOutcome: z.optional(unknownOutcomeSchema),
+  /** The record this one was copied from (POST /pins/{id}/copy). */
+  copiedFrom: z.optional(z.string()),
   history: z.array(historyEntrySchema),
   /** History entries dropped to keep the item small (the oldest after the first). */
   historyDropped: z.optional(z.number()),
@@ -101,12 +149,15 @@ export function appendHistory(record: Pick<PinRecord, 'history' | 'historyDroppe
   return { history: [first as HistoryEntry, ...rest.slice(dropped)], historyDropped: (record.historyDropped ?? 0) + dropped };
 }
 
+/** The operator's review actions, whose next status depends only on the current one. */
+export type ReviewAction = 'edit' | 'approve' | 'reject' | 'delete';
+
 /**
  * The transition table (DESIGN.md "Pin workflow") for the operator's review actions: the next status,
  * or undefined when the action is not allowed from `status` (the caller answers 409 with the status).
  * `delete` leads nowhere: the record goes.
  */
-export function nextStatus(status: PinStatus, action: Exclude<PinAction, 'create'>): PinStatus | 'deleted' | undefined {
+export function nextStatus(status: PinStatus, action: ReviewAction): PinStatus | 'deleted' | undefined {
   switch (action) {
     case 'edit':
       return status === 'draft' || status === 'approved' || status === 'rejected' || status === 'failed' ? 'draft' : undefined;
@@ -120,7 +171,7 @@ export function nextStatus(status: PinStatus, action: Exclude<PinAction, 'create
 }
 
 /** The statuses an action may start from (the condition of its write). */
-export function statusesAllowing(action: Exclude<PinAction, 'create'>): PinStatus[] {
+export function statusesAllowing(action: ReviewAction): PinStatus[] {
   return pinStatuses.filter((status) => nextStatus(status, action) !== undefined);
 }
 
@@ -208,6 +259,11 @@ export function pinView(record: PinRecord, board: BoardState | undefined) {
         : { source: 'stored' as const, contentType: content.media.contentType, bytes: content.media.bytes, sha256: content.media.sha256, path: `/pins/${record.pinId}/media` },
     approval: record.approval === undefined ? null : { ...record.approval, holds: approvalHolds(record) },
     rejection: record.rejection ?? null,
+    published: record.published ?? null,
+    failure: record.failure ?? null,
+    unknownOutcome: record.unknownOutcome ?? null,
+    attempt: record.attempt ?? null,
+    copiedFrom: record.copiedFrom ?? null,
     boardMissing: board === 'missing',
     flags: board === 'missing' ? ['board_missing'] : [],
     createdAt: record.createdAt,

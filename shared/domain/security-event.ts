@@ -12,6 +12,7 @@ export const securityEventKinds = [
   'oauth_start',
   'oauth_callback',
   'account',
+  'pin_publish',
   'privacy_request',
   'pseudonymised',
 ] as const;

@@ -13,8 +13,12 @@ import { parseWithChecks, rawJsonBody } from './input';
  * Every bad field is named in one 400.
  */
 
-/** Base64 of 4 MiB plus room for the other fields: under Lambda's 6 MB synchronous payload. */
-export const PIN_BODY_MAX_BYTES = Math.ceil(pinLimits.imageBytes / 3) * 4 + 32 * 1024;
+/**
+ * Base64 of 4 MiB plus room for every other field at its limit even when a client escapes all
+ * non-ASCII text (`\ud83c\udf75`: 12 bytes an emoji, as Python's json does by default): about
+ * 5.7 MB, under Lambda's 6 MB synchronous payload.
+ */
+export const PIN_BODY_MAX_BYTES = Math.ceil(pinLimits.imageBytes / 3) * 4 + 96 * 1024;
 
 const numericId = (what: string) => z.string(`${what} must be a string of digits`).check(z.regex(/^\d{1,30}$/, `${what} must be a string of digits`));
 
@@ -28,10 +32,11 @@ function isHttpUrl(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
+/** An http(s) URL of at most `limit` characters as stored (trimmed, NFC). */
 const httpUrl = (limit: number) =>
   z.string().check(
     z.refine((value: string) => isHttpUrl(value), 'must be an http or https URL'),
-    z.refine((value: string) => characters(value.trim()) <= limit, `must be at most ${String(limit)} characters`),
+    z.refine((value: string) => characters(normalizeText(value) ?? '') <= limit, `must be at most ${String(limit)} characters`),
   );
 
 const fields = {
@@ -117,7 +122,7 @@ type TextKey = 'sectionId' | 'assetLabel' | 'title' | 'description' | 'link' | '
 const textKeys: readonly TextKey[] = ['sectionId', 'assetLabel', 'title', 'description', 'link', 'altText', 'dominantColor'];
 
 function imageOf(body: { imageUrl?: string | undefined; imageBase64?: string | undefined }): ImageInput | undefined {
-  if (body.imageUrl !== undefined) return { kind: 'url', url: body.imageUrl.trim() };
+  if (body.imageUrl !== undefined) return { kind: 'url', url: normalizeText(body.imageUrl) ?? body.imageUrl.trim() };
   if (body.imageBase64 === undefined) return undefined;
   const bytes = Buffer.from(body.imageBase64, 'base64');
   // Checked above: the bytes are a JPEG or a PNG, whatever type was declared.

@@ -27,10 +27,15 @@ export interface PinStorePort {
  * when it stops holding them; the bytes go with the last reference.
  */
 export interface MediaPort {
-  /** Takes `pinId`'s reference to the image and stores its bytes; answers the object key. */
-  hold(env: PinterestEnvironment, accountId: string, pinId: string, image: { bytes: Buffer; sha256: string; contentType: ImageContentType }): Promise<string>;
-  /** Lets go of `pinId`'s reference; removes the bytes when no record refers to them any more. */
-  release(env: PinterestEnvironment, accountId: string, pinId: string, sha256: string): Promise<void>;
+  /**
+   * Takes the reference `ref` (a record's own, unique per setting of the image) and stores the bytes;
+   * answers the object key.
+   */
+  hold(env: PinterestEnvironment, accountId: string, ref: string, image: { bytes: Buffer; sha256: string; contentType: ImageContentType }): Promise<string>;
+  /** Takes the reference `ref` to bytes already stored (a copy); false when they are gone (the reference is not kept). */
+  share(env: PinterestEnvironment, accountId: string, ref: string, sha256: string): Promise<boolean>;
+  /** Lets go of the reference `ref`; removes the bytes when no reference is left. */
+  release(env: PinterestEnvironment, accountId: string, ref: string, sha256: string): Promise<void>;
   /** The stored bytes, or undefined when they are gone. */
   read(key: string): Promise<{ body: Buffer; contentType: string | undefined } | undefined>;
 }

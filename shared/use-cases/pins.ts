@@ -14,6 +14,7 @@ import {
   type ContentField,
   type ImageContentType,
   type PinAction,
+  type ReviewAction,
   type PinContent,
   type PinMedia,
   type PinRecord,
@@ -80,7 +81,7 @@ export async function createDraft(deps: PinDeps, input: DraftInput) {
   try {
     await deps.pins.create(record);
   } catch (error) {
-    if (media.kind === 'stored') await deps.media.release(environment, account.accountId, pinId, media.sha256).catch(() => undefined);
+    if (media.kind === 'stored') await deps.media.release(environment, account.accountId, media.ref, media.sha256).catch(() => undefined);
     throw error;
   }
   return pinDetail(record, 'present');
@@ -108,16 +109,17 @@ export async function editDraft(deps: PinDeps, pinId: string, patch: PatchInput)
   content.media = media;
   const nextAssetLabel = assetLabel === undefined ? current.assetLabel : (assetLabel ?? undefined);
   const now = deps.clock.now().toISOString();
-  const next = build(current, to, 'edit', now, { content, assetLabel: nextAssetLabel, approval: undefined, rejection: undefined });
+  const next = build(current, to, 'edit', now, { content, assetLabel: nextAssetLabel, approval: undefined, rejection: undefined, failure: undefined, attempt: undefined, unknownOutcome: undefined });
   let written: PinRecord;
   try {
     written = await deps.pins.replace(current, next);
   } catch (error) {
-    if (media.kind === 'stored' && !sameImage(media, current.content.media)) await deps.media.release(current.environment, current.accountId, pinId, media.sha256).catch(() => undefined);
+    // Only the reference this request took: the record keeps its own.
+    if (media.kind === 'stored' && image !== undefined) await deps.media.release(current.environment, current.accountId, media.ref, media.sha256).catch(() => undefined);
     throw error;
   }
   const old = current.content.media;
-  if (old.kind === 'stored' && !sameImage(old, media)) await deps.media.release(current.environment, current.accountId, pinId, old.sha256);
+  if (old.kind === 'stored' && image !== undefined) await deps.media.release(current.environment, current.accountId, old.ref, old.sha256);
   return pinDetail(written, await deps.boards.presence(written.environment, written.content.boardId));
 }
 
@@ -158,8 +160,44 @@ export async function deleteDraft(deps: PinDeps, pinId: string, version: number)
   allowed(current, 'delete');
   await deps.pins.remove(current);
   const media = current.content.media;
-  if (media.kind === 'stored') await deps.media.release(current.environment, current.accountId, pinId, media.sha256);
+  if (media.kind === 'stored') await deps.media.release(current.environment, current.accountId, media.ref, media.sha256);
   return { id: pinId, deleted: true as const };
+}
+
+/**
+ * POST /pins/{id}/copy: a new draft with the content of any record (to publish the same content again
+ * on purpose, or to start from a failed or missing Pin). It shares the source's image.
+ */
+export async function copyPin(deps: PinDeps, sourceId: string) {
+  const source = await deps.pins.get(sourceId);
+  if (source === undefined) throw notFound(sourceId);
+  const pinId = deps.newId();
+  const sourceMedia = source.content.media;
+  const media: PinMedia = sourceMedia.kind === 'stored' ? { ...sourceMedia, ref: `${pinId}:${deps.newId()}` } : sourceMedia;
+  if (media.kind === 'stored' && !(await deps.media.share(source.environment, source.accountId, media.ref, media.sha256))) {
+    throw new ConflictError(`The stored image of Pin ${sourceId} is gone: create a new draft with the image instead`, source.status);
+  }
+  const now = deps.clock.now().toISOString();
+  const record: PinRecord = {
+    pinId,
+    environment: source.environment,
+    accountId: source.accountId,
+    status: 'draft',
+    version: 1,
+    ...(source.assetLabel === undefined ? {} : { assetLabel: source.assetLabel }),
+    content: { ...source.content, media },
+    copiedFrom: sourceId,
+    history: [{ action: 'copy', from: null, to: 'draft', at: now, by: OPERATOR, version: 1, reason: `copied from ${sourceId}` }],
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deps.pins.create(record);
+  } catch (error) {
+    if (media.kind === 'stored') await deps.media.release(source.environment, source.accountId, media.ref, media.sha256).catch(() => undefined);
+    throw error;
+  }
+  return pinDetail(record, await deps.boards.presence(record.environment, record.content.boardId));
 }
 
 /** GET /pins/{id}: the record with its history and whether its board left the snapshot. */
@@ -216,9 +254,9 @@ async function readAt(deps: PinDeps, pinId: string, version: number): Promise<Pi
 }
 
 /** The status `action` leads to from the record's, or a 409 naming where the record is. */
-function allowed(record: PinRecord, action: Exclude<PinAction, 'create' | 'delete'>): PinStatus;
+function allowed(record: PinRecord, action: Exclude<ReviewAction, 'delete'>): PinStatus;
 function allowed(record: PinRecord, action: 'delete'): 'deleted';
-function allowed(record: PinRecord, action: Exclude<PinAction, 'create'>): PinStatus | 'deleted' {
+function allowed(record: PinRecord, action: ReviewAction): PinStatus | 'deleted' {
   const to = nextStatus(record.status, action);
   if (to === undefined) {
     throw new ConflictError(`A ${record.status} Pin cannot be ${pastTense[action]} (only a ${statusesAllowing(action).join(', ')} one can)`, record.status);
@@ -226,13 +264,22 @@ function allowed(record: PinRecord, action: Exclude<PinAction, 'create'>): PinSt
   return to;
 }
 
-const pastTense: Record<Exclude<PinAction, 'create'>, string> = { edit: 'edited', approve: 'approved', reject: 'rejected', delete: 'deleted' };
+const pastTense: Record<ReviewAction, string> = { edit: 'edited', approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
-function build(current: PinRecord, to: PinStatus, action: PinAction, at: string, changes: Partial<Pick<PinRecord, 'content' | 'assetLabel' | 'approval' | 'rejection'>>, reason?: string): PinRecord {
+/** The optional parts of a record a transition may set or clear (undefined clears). */
+export type RecordChanges = Partial<Pick<PinRecord, 'content' | 'assetLabel' | 'approval' | 'rejection' | 'attempt' | 'published' | 'failure' | 'unknownOutcome'>>;
+
+/** The next version of a record: its changes, the new status and a history entry. Cleared parts are left out. */
+export function nextRecord(current: PinRecord, to: PinStatus, action: PinAction, at: string, changes: RecordChanges, entry: { by?: 'operator' | 'system'; reason?: string } = {}): PinRecord {
   const version = current.version + 1;
-  const next: PinRecord = { ...current, ...changes, status: to, version, updatedAt: at, ...appendHistory(current, { action, from: current.status, to, at, by: OPERATOR, version, ...(reason === undefined ? {} : { reason }) }) };
-  const { assetLabel, approval, rejection, ...rest } = next;
-  return { ...rest, ...(assetLabel === undefined ? {} : { assetLabel }), ...(approval === undefined ? {} : { approval }), ...(rejection === undefined ? {} : { rejection }) };
+  const history = appendHistory(current, { action, from: current.status, to, at, by: entry.by ?? OPERATOR, version, ...(entry.reason === undefined ? {} : { reason: entry.reason }) });
+  const next: Record<string, unknown> = { ...current, ...changes, status: to, version, updatedAt: at, ...history };
+  for (const [key, value] of Object.entries(next)) if (value === undefined) Reflect.deleteProperty(next, key);
+  return next as PinRecord;
+}
+
+function build(current: PinRecord, to: PinStatus, action: PinAction, at: string, changes: RecordChanges, reason?: string): PinRecord {
+  return nextRecord(current, to, action, at, changes, reason === undefined ? {} : { reason });
 }
 
 /** Drafts are made for the environment's account; none, or a disconnected one: connect first. */
@@ -256,6 +303,9 @@ async function checkPlacement(deps: PinDeps, env: PinterestEnvironment, boardId:
   } else if (env === 'sandbox' && board.group) {
     issues.push({ path: 'body.boardId', message: `board ${boardId} is a group board: sandbox Pins never go to group boards` });
   }
+  if (sectionId !== undefined && board === undefined && !checkBoard) {
+    issues.push({ path: 'body.sectionId', message: `board ${boardId} is no longer in the ${env} board snapshot, so no section of it can be checked: move the draft to a board of the snapshot first` });
+  }
   if (sectionId !== undefined && board !== undefined) {
     if (sections === undefined) issues.push({ path: 'body.sectionId', message: `the sections of board ${boardId} are not known yet: read them first (GET /boards/${boardId}/sections?environment=${env})` });
     else if (!sections.sections.some((section) => section.id === sectionId)) issues.push({ path: 'body.sectionId', message: `section ${sectionId} is not a section of board ${boardId}` });
@@ -266,8 +316,9 @@ async function checkPlacement(deps: PinDeps, env: PinterestEnvironment, boardId:
 async function holdImage(deps: PinDeps, env: PinterestEnvironment, accountId: string, pinId: string, image: ImageInput): Promise<PinMedia> {
   if (image.kind === 'url') return { kind: 'url', url: image.url };
   const sha256 = createHash('sha256').update(image.bytes).digest('hex');
-  const key = await deps.media.hold(env, accountId, pinId, { bytes: image.bytes, sha256, contentType: image.contentType });
-  return { kind: 'stored', sha256, contentType: image.contentType, bytes: image.bytes.length, key: key === '' ? mediaKey(env, accountId, sha256) : key };
+  const ref = `${pinId}:${deps.newId()}`;
+  const key = await deps.media.hold(env, accountId, ref, { bytes: image.bytes, sha256, contentType: image.contentType });
+  return { kind: 'stored', sha256, contentType: image.contentType, bytes: image.bytes.length, key: key === '' ? mediaKey(env, accountId, sha256) : key, ref };
 }
 
 /** The content fields that are set (absent ones left out, never stored as undefined). */
@@ -280,6 +331,3 @@ function pick(source: Partial<Record<ContentField, string | undefined>> & { boar
   return { ...out, boardId: source.boardId };
 }
 
-function sameImage(a: PinMedia, b: PinMedia): boolean {
-  return a.kind === 'stored' && b.kind === 'stored' ? a.sha256 === b.sha256 : false;
-}

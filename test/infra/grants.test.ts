@@ -118,6 +118,9 @@ describe('the effective grants of every function', () => {
       getPinMedia: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'RO' } },
       approvePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
       rejectPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
+      publishPin: { tables: { audit: 'APPEND', workflow: 'RW', state: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true, bucket: { 'media/': 'RO' } },
+      checkPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      copyPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'RW' } },
     });
   });
 });
@@ -202,6 +205,10 @@ const steps = {
   releaseMedia: { 'table:workflow': ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], 'bucket:media/': ['s3:DeleteObject'] },
   /** MediaStore.read → ObjectStore.get (GetObject; the RO level adds ListBucket so a missing key is NoSuchKey). */
   readMedia: { 'bucket:media/': ['s3:GetObject'] },
+  /** MediaStore.share → the reference (UpdateItem), then ObjectStore.get to be sure the bytes are there. */
+  shareMedia: { 'table:workflow': ['dynamodb:UpdateItem'], 'bucket:media/': ['s3:GetObject'] },
+  /** PublishPacing.reserve → conditional UpdateItems on the environment's counter; a GetItem when refused. */
+  pacePublish: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -256,6 +263,11 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   getPinMedia: ['readPins', 'readMedia', 'writeSecurityLog'],
   approvePin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
   rejectPin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
+  // publishPin: the record, account and board; the pacing slot; the claim and outcome; the image; Pinterest.
+  publishPin: ['readPins', 'readBoards', 'pacePublish', 'changePin', 'readMedia', ...tokenSource, 'writeSecurityLog'],
+  checkPin: ['readPins', 'readBoards', 'changePin', ...tokenSource, 'writeSecurityLog'],
+  // copyPin: the source, the new record, the image shared (let go again if the bytes are gone).
+  copyPin: ['readPins', 'readBoards', 'createPinRecord', 'shareMedia', 'releaseMedia', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */

@@ -44,6 +44,11 @@ const actions: Readonly<Record<string, Action>> = {
     const input = parseInput(z.object({ environment: environmentSchema, boardId: z.string() }), body);
     c.deleteBoard(input.environment, input.boardId);
   },
+  pins: (c, body) => ({ pins: c.pins(parseInput(z.object({ environment: environmentSchema }), body).environment) }),
+  'delete-pin': (c, body) => {
+    const input = parseInput(z.object({ environment: environmentSchema, pinId: z.string() }), body);
+    c.deletePin(input.environment, input.pinId);
+  },
   'clear-faults': (c) => {
     c.clearFaults();
   },

@@ -6,7 +6,7 @@ import type { EmulatorService } from './service';
 import { newId, takeSeq, type BoardRecord } from './records';
 import { userSchema } from './state';
 import { expireAccessTokens, grantTokens, revokeGrant } from './tokens';
-import type { AccessTier, ConsentMode, EmulatorControls, EmulatorUser, Fault, IssuedTokens, LoggedRequest, PinterestEnvironment } from './types';
+import type { AccessTier, ConsentMode, EmulatorControls, EmulatorPin, EmulatorUser, Fault, IssuedTokens, LoggedRequest, PinterestEnvironment } from './types';
 
 /**
  * The test controls. Every input is validated here (not only over HTTP) because local tooling may
@@ -146,6 +146,29 @@ export class Controls implements EmulatorControls {
     if (!world.boards.delete(boardId)) throw new ControlError(`Unknown board: ${boardId}`);
     for (const [id, section] of world.sections) if (section.boardId === boardId) world.sections.delete(id);
     for (const [id, pin] of world.pins) if (pin.boardId === boardId) world.pins.delete(id);
+    this.save();
+  };
+
+  readonly pins = (environment: PinterestEnvironment): EmulatorPin[] => {
+    const world = this.service.store.world(parseInput(environmentSchema, environment));
+    return [...world.pins.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map((pin) => ({
+        id: pin.id,
+        boardId: pin.boardId,
+        sectionId: pin.sectionId ?? null,
+        title: pin.title ?? null,
+        description: pin.description ?? null,
+        link: pin.link ?? null,
+        altText: pin.altText ?? null,
+        createdAt: new Date(pin.createdMs).toISOString(),
+        creatorId: pin.creatorId,
+      }));
+  };
+
+  readonly deletePin = (environment: PinterestEnvironment, pinId: string): void => {
+    const world = this.service.store.world(parseInput(environmentSchema, environment));
+    if (!world.pins.delete(pinId)) throw new ControlError(`Unknown Pin: ${pinId}`);
     this.save();
   };
 

@@ -94,6 +94,19 @@ export interface IssuedTokens {
   refreshToken: string;
 }
 
+/** A Pin as the `pins` control shows it. */
+export interface EmulatorPin {
+  id: string;
+  boardId: string;
+  sectionId: string | null;
+  title: string | null;
+  description: string | null;
+  link: string | null;
+  altText: string | null;
+  createdAt: string;
+  creatorId: string;
+}
+
 export interface EmulatorControls {
   setConsentMode(mode: ConsentMode): void;
   /** Which account is "logged in" at the authorize page from now on. */
@@ -116,6 +129,10 @@ export interface EmulatorControls {
   seedBoards(environment: PinterestEnvironment, userId: string, count: number): string[];
   /** The board is deleted at Pinterest (with its sections and Pins), as if its owner removed it. */
   deleteBoard(environment: PinterestEnvironment, boardId: string): void;
+  /** The environment's Pins as the emulator holds them, oldest first (what Pinterest would show). */
+  pins(environment: PinterestEnvironment): EmulatorPin[];
+  /** The Pin is deleted at Pinterest, as if its owner removed it. */
+  deletePin(environment: PinterestEnvironment, pinId: string): void;
   requests(): LoggedRequest[];
   /**
    * Clears grants, tokens, codes, pending consents, boards, sections, Pins, faults, the request log

@@ -1,6 +1,7 @@
 import * as z from '../../zod';
 import type { PinterestEnvironment } from '../../domain/pinterest';
 import { boardSchema, sectionSchema, type PinterestBoard, type PinterestSection } from '../../domain/pinterest-api';
+import type { PinCreateBody } from '../../use-cases/publish-ports';
 import type { PinterestClient, PinterestResult } from './client';
 
 export { boardSchema, sectionSchema, type PinterestBoard, type PinterestSection };
@@ -38,18 +39,8 @@ export interface PageOptions {
   pageSize?: number;
 }
 
-/** The fields of `POST /v5/pins` the product sends (PinCreate). */
-export interface PinCreate {
-  board_id: string;
-  board_section_id?: string;
-  title?: string;
-  description?: string;
-  link?: string;
-  alt_text?: string;
-  media_source:
-    | { source_type: 'image_url'; url: string }
-    | { source_type: 'image_base64'; content_type: 'image/jpeg' | 'image/png'; data: string };
-}
+/** The fields of `POST /v5/pins` the product sends (PinCreate), as the publish use case builds them. */
+export type PinCreate = PinCreateBody;
 
 function asPage<T>(result: PinterestResult<{ items: T[]; bookmark?: string | null | undefined }>): PinterestResult<Page<T>> {
   return { ...result, data: { items: result.data.items, bookmark: result.data.bookmark ?? null } };
