@@ -3,14 +3,17 @@ import { httpHandler } from '../shared/http/handler';
 import { noBody, queryParams } from '../shared/http/input';
 import { pinIdOf } from '../shared/http/pin-path';
 import { json } from '../shared/http/responses';
-import { checkPublishedPin } from '../shared/use-cases/pin-check';
+import { checkPin } from '../shared/use-cases/reconcile';
 import { safeSecurityLog } from '../shared/wiring';
-import { pinCheckDeps } from '../shared/wiring-pin-check';
+import { reconcileDeps } from '../shared/wiring-reconcile';
 
-/** POST /pins/{id}/check (operator): asks Pinterest whether a published Pin is still there. */
+/**
+ * POST /pins/{id}/check (operator): a published Pin is looked up at Pinterest (facts refreshed, or
+ * `missing_on_pinterest`); a `needs_reconcile` record is reconciled now (its scan report on the answer).
+ */
 export const handler = httpHandler(async (event) => {
   const pinId = pinIdOf(event);
   if (event.body !== undefined && event.body !== '' && event.body !== '{}') noBody(event);
   queryParams(event, z.strictObject({}));
-  return json(200, await checkPublishedPin(pinCheckDeps(), pinId));
+  return json(200, await checkPin(reconcileDeps(), pinId));
 }, { securityLog: safeSecurityLog });

@@ -53,6 +53,8 @@ export const settingsSchema = z.object({
   PUBLISH_MIN_GAP_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 10),
   /** Pin writes per environment per UTC day (Trial access allows 300 writes a day). */
   PUBLISH_DAILY_CAP: positiveInt(300),
+  /** A Pin record `publishing` or `needs_reconcile` for longer than this counts as stuck (the StuckPinRecords metric). */
+  STUCK_AFTER_MINUTES: positiveInt(60),
   RETENTION_OAUTH_STATE_MINUTES: positiveInt(10).check(z.refine((m: number) => m <= 10, 'must be at most 10 minutes')),
   RETENTION_SECURITY_LOG_DAYS: positiveInt(90),
   RETENTION_RATE_LIMIT_HOURS: positiveInt(1),

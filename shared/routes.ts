@@ -371,6 +371,32 @@ export const functionSpecs = {
     // The new record and a reference to the source's stored image (read once to be sure it is there).
     grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, bucket: { 'media/': 'RW' } }),
   },
+  resolvePin: {
+    entry: 'functions/resolve-pin.ts',
+    description: 'The operator settles a needs_reconcile Pin record: published (a Pin checked at Pinterest) or approved',
+    memoryMb: 256,
+    timeoutSeconds: 25,
+    callsPinterest: true,
+    // Workflow: the record and the Pin holder index (and the token source's account writes).
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
+  sweepPublishing: {
+    entry: 'functions/sweep-publishing.ts',
+    description: 'Every 5 minutes: publish attempts whose lease ended become needs_reconcile and are reconciled; emits StuckPinRecords',
+    memoryMb: 256,
+    // Under the refresh lease (tokenLeaseSeconds), like every function that calls Pinterest.
+    timeoutSeconds: 80,
+    callsPinterest: true,
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
+  reconcilePins: {
+    entry: 'functions/reconcile-pins.ts',
+    description: 'Every 15 minutes: looks for the Pins of needs_reconcile records at Pinterest',
+    memoryMb: 256,
+    timeoutSeconds: 80,
+    callsPinterest: true,
+    grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
+  },
   refreshTokens: {
     entry: 'functions/refresh-tokens.ts',
     description: 'Daily: refreshes tokens before they expire, detects revocation, mails the operator once per condition',
@@ -454,6 +480,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/pins/{id}/publish', fn: 'publishPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/check', fn: 'checkPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/copy', fn: 'copyPin', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/pins/{id}/resolve', fn: 'resolvePin', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */
@@ -483,6 +510,8 @@ export interface ScheduleSpec {
 export const schedules: readonly ScheduleSpec[] = [
   { name: 'refresh-tokens', fn: 'refreshTokens', rateMinutes: 24 * 60, description: 'Refresh Pinterest tokens before they expire; warn the operator' },
   { name: 'resume-board-sync', fn: 'syncBoards', rateMinutes: 15, description: 'Go on with board syncs paused by a rate limit or left by a runner that stopped' },
+  { name: 'sweep-publishing', fn: 'sweepPublishing', rateMinutes: 5, description: 'Publish attempts whose lease ended become needs_reconcile and are reconciled; emits StuckPinRecords' },
+  { name: 'reconcile', fn: 'reconcilePins', rateMinutes: 15, description: 'Look for the Pins of needs_reconcile records at Pinterest' },
 ];
 
 /**

@@ -1,7 +1,9 @@
+import { PinHolders } from './adapters/dynamo/pin-holders';
 import { PublishPacing } from './adapters/dynamo/publish-pacing';
 import { PinterestApi } from './adapters/pinterest/resources';
 import type { PublishDeps } from './use-cases/publish-ports';
 import { appSettings, clock, lazy, safeSecurityLog, stateTable } from './wiring';
+import { workflowTable } from './wiring-connect';
 import { pinDeps } from './wiring-pins';
 import { PINTEREST_TIMEOUT_MS, pinterest } from './wiring-pinterest';
 import { tokenDeps } from './wiring-tokens';
@@ -17,6 +19,7 @@ import { tokenDeps } from './wiring-tokens';
  */
 export const PUBLISH_LEASE_MS = 120_000;
 
+export const holders = lazy(() => new PinHolders(workflowTable()));
 const pinterestApi = lazy(() => new PinterestApi(pinterest()));
 const pacing = lazy(() => new PublishPacing(stateTable(), clock, { minGapSeconds: appSettings().PUBLISH_MIN_GAP_SECONDS, dailyCap: appSettings().PUBLISH_DAILY_CAP }));
 
@@ -36,6 +39,9 @@ export const publishDeps = lazy((): PublishDeps => {
     },
     get accounts() {
       return base.accounts;
+    },
+    get holders() {
+      return holders();
     },
     get tokens() {
       return tokenDeps();

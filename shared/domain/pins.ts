@@ -14,7 +14,7 @@ export const pinStatuses = ['draft', 'approved', 'rejected', 'publishing', 'publ
 export type PinStatus = (typeof pinStatuses)[number];
 
 /** What the operator (or, later, the system) does to a record. */
-export const pinActions = ['create', 'edit', 'approve', 'reject', 'delete', 'publish', 'outcome', 'check', 'copy'] as const;
+export const pinActions = ['create', 'edit', 'approve', 'reject', 'delete', 'publish', 'outcome', 'check', 'copy', 'sweep', 'reconcile', 'resolve'] as const;
 export type PinAction = (typeof pinActions)[number];
 
 /** Limits of Pinterest's `PinCreate` (official OpenAPI description), counted in characters (code points). */
@@ -113,6 +113,24 @@ export type Failure = z.infer<typeof failureSchema>;
 export const unknownOutcomeSchema = z.object({ reason: z.string(), at: z.string(), attemptId: z.string(), attemptStartedAt: z.string() });
 export type UnknownOutcome = z.infer<typeof unknownOutcomeSchema>;
 
+/** The last reconciliation's scan: what was compared and why it did not settle the record. */
+export const scanReportSchema = z.object({
+  at: z.string(),
+  result: z.enum(['matched', 'none', 'several', 'near_match', 'capped', 'error']),
+  pagesScanned: z.number(),
+  capped: z.boolean(),
+  windowFrom: z.string(),
+  candidates: z.array(
+    z.object({
+      pinterestPinId: z.string(),
+      createdAt: z.nullable(z.string()),
+      differs: z.array(z.enum(['board', 'title', 'description', 'link', 'altText'])),
+      heldBy: z.optional(z.string()),
+    }),
+  ),
+  error: z.optional(z.string()),
+});
+
 export const pinRecordSchema = z.object({
   pinId: z.string(),
   environment: z.enum(environments),
@@ -128,6 +146,7 @@ export const pinRecordSchema = z.object({
   published: z.optional(publishedSchema),
   failure: z.optional(failureSchema),
   unknownOutcome: z.optional(unknownOutcomeSchema),
+  scan: z.optional(scanReportSchema),
   /** The record this one was copied from (POST /pins/{id}/copy). */
   copiedFrom: z.optional(z.string()),
   history: z.array(historyEntrySchema),
@@ -262,6 +281,7 @@ export function pinView(record: PinRecord, board: BoardState | undefined) {
     published: record.published ?? null,
     failure: record.failure ?? null,
     unknownOutcome: record.unknownOutcome ?? null,
+    scan: record.scan ?? null,
     attempt: record.attempt ?? null,
     copiedFrom: record.copiedFrom ?? null,
     boardMissing: board === 'missing',

@@ -17,7 +17,7 @@ export async function checkPublishedPin(deps: PinCheckDeps, pinId: string) {
   if (record === undefined) throw new NotFoundError(`No Pin record ${pinId}`);
   const published = record.published;
   if ((record.status !== 'published' && record.status !== 'missing_on_pinterest') || published === undefined) {
-    throw new ConflictError(`Only a published Pin can be checked here (this one is ${record.status})`, record.status);
+    throw new ConflictError(`Only a published, missing_on_pinterest or needs_reconcile Pin can be checked (this one is ${record.status})`, record.status);
   }
   const env = record.environment;
   const at = deps.clock.now().toISOString();

@@ -267,7 +267,7 @@ function allowed(record: PinRecord, action: ReviewAction): PinStatus | 'deleted'
 const pastTense: Record<ReviewAction, string> = { edit: 'edited', approve: 'approved', reject: 'rejected', delete: 'deleted' };
 
 /** The optional parts of a record a transition may set or clear (undefined clears). */
-export type RecordChanges = Partial<Pick<PinRecord, 'content' | 'assetLabel' | 'approval' | 'rejection' | 'attempt' | 'published' | 'failure' | 'unknownOutcome'>>;
+export type RecordChanges = Partial<Pick<PinRecord, 'content' | 'assetLabel' | 'approval' | 'rejection' | 'attempt' | 'published' | 'failure' | 'unknownOutcome' | 'scan'>>;
 
 /** The next version of a record: its changes, the new status and a history entry. Cleared parts are left out. */
 export function nextRecord(current: PinRecord, to: PinStatus, action: PinAction, at: string, changes: RecordChanges, entry: { by?: 'operator' | 'system'; reason?: string } = {}): PinRecord {

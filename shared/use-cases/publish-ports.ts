@@ -28,11 +28,29 @@ export interface PinterestPinFacts {
   created_at?: string | undefined;
   board_id?: string | undefined;
   board_section_id?: string | null | undefined;
+  title?: string | null | undefined;
+  description?: string | null | undefined;
+  link?: string | null | undefined;
+  alt_text?: string | null | undefined;
 }
 
 export interface PinterestPinsPort {
   createPin(env: PinterestEnvironment, token: string, pin: PinCreateBody, timeoutMs?: number): Promise<PinterestAnswer<PinterestPinFacts>>;
   getPin(env: PinterestEnvironment, token: string, pinId: string): Promise<PinterestAnswer<PinterestPinFacts>>;
+  /** A board's Pins, newest first, one page. */
+  listBoardPins(env: PinterestEnvironment, token: string, boardId: string, options: { pageSize?: number; bookmark?: string }): Promise<PinterestAnswer<{ items: PinterestPinFacts[]; bookmark: string | null }>>;
+  /** A board section's Pins, newest first, one page. */
+  listSectionPins(env: PinterestEnvironment, token: string, boardId: string, sectionId: string, options: { pageSize?: number; bookmark?: string }): Promise<PinterestAnswer<{ items: PinterestPinFacts[]; bookmark: string | null }>>;
+}
+
+/**
+ * Which record holds a Pinterest Pin: one item per Pinterest Pin id, created conditionally, so no two
+ * records can ever claim the same Pin (publish, reconciliation and resolve all go through it).
+ */
+export interface PinHoldersPort {
+  /** Makes `pinId` the holder; answers the holder there is now (ours, or another record's). */
+  claim(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<string>;
+  holderOf(env: PinterestEnvironment, pinterestPinId: string): Promise<string | undefined>;
 }
 
 export type PacingVerdict =
@@ -56,6 +74,7 @@ export interface PublishSettings {
 }
 
 export interface PublishDeps extends PinDeps {
+  holders: PinHoldersPort;
   tokens: TokenDeps;
   pinterest: PinterestPinsPort;
   pacing: PacingPort;

@@ -104,6 +104,8 @@ async function attemptCreate(deps: PublishDeps, claimed: PinRecord): Promise<Pin
       url: pinWebUrl(answer.data.id),
     };
     await logCall(deps, claimed, { status: answer.status, rateLimit, outcome: 'published', pinterestPinId: answer.data.id, requestId: answer.requestId });
+    // The Pin is this record's before the record says so: no reconciliation can give it to another.
+    await deps.holders.claim(env, answer.data.id, claimed.pinId);
     return await writeOutcome(deps, claimed, 'published', { published, attempt: undefined, failure: undefined, unknownOutcome: undefined }, 'system');
   } catch (error) {
     const outcome = publishOutcome(error, env, claimed.content.boardId, deps.clock.now());

@@ -7,7 +7,7 @@ import { SEED } from '../../local/emulators/pinterest';
 import { checkPublishedPin } from '../../shared/use-cases/pin-check';
 import { publishPin, type PublishAnswer } from '../../shared/use-cases/publish';
 import type { PublishDeps } from '../../shared/use-cases/publish-ports';
-import { pinCheckDeps } from '../../shared/wiring-pin-check';
+import { reconcileDeps } from '../../shared/wiring-reconcile';
 import { publishDeps } from '../../shared/wiring-publish';
 import { expectConforms, loadContract, type ContractIssue } from '../support/contract';
 import { getSections, resetBoardFlow, setUpBoardFlow } from '../support/board-flow';
@@ -31,7 +31,7 @@ let boardId: string;
 /** The product's publish wiring, with the flow's recording Pinterest client and its token deps. */
 const deps = (): PublishDeps => ({ ...publishDeps(), pinterest: recordedApi(flow), tokens: flow.deps.tokens });
 const publishNow = (id: string): Promise<PublishAnswer> => publishPin(deps(), id);
-const checkNow = (id: string) => checkPublishedPin({ ...pinCheckDeps(), pinterest: recordedApi(flow), tokens: flow.deps.tokens }, id);
+const checkNow = (id: string) => checkPublishedPin({ ...reconcileDeps(), pinterest: recordedApi(flow), tokens: flow.deps.tokens }, id);
 
 function parsedBody(exchange: Exchange): unknown {
   const body = exchange.request.body;

@@ -121,6 +121,9 @@ describe('the effective grants of every function', () => {
       publishPin: { tables: { audit: 'APPEND', workflow: 'RW', state: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true, bucket: { 'media/': 'RO' } },
       checkPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
       copyPin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, bucket: { 'media/': 'RW' } },
+      resolvePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      sweepPublishing: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      reconcilePins: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
     });
   });
 });
@@ -209,6 +212,8 @@ const steps = {
   shareMedia: { 'table:workflow': ['dynamodb:UpdateItem'], 'bucket:media/': ['s3:GetObject'] },
   /** PublishPacing.reserve → conditional UpdateItems on the environment's counter; a GetItem when refused. */
   pacePublish: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** PinHolders.claim → DynamoTable.create (conditional PutItem), holderOf → get. */
+  pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -264,8 +269,13 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   approvePin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
   rejectPin: ['readPins', 'readBoards', 'changePin', 'writeSecurityLog'],
   // publishPin: the record, account and board; the pacing slot; the claim and outcome; the image; Pinterest.
-  publishPin: ['readPins', 'readBoards', 'pacePublish', 'changePin', 'readMedia', ...tokenSource, 'writeSecurityLog'],
-  checkPin: ['readPins', 'readBoards', 'changePin', ...tokenSource, 'writeSecurityLog'],
+  publishPin: ['readPins', 'readBoards', 'pacePublish', 'changePin', 'readMedia', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
+  // checkPin: a published Pin looked up, or a needs_reconcile record reconciled (holders).
+  checkPin: ['readPins', 'readBoards', 'changePin', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
+  resolvePin: ['readPins', 'readBoards', 'changePin', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
+  // The schedules write no security-log entry of their own: no request, no client.
+  sweepPublishing: ['readPins', 'changePin', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
+  reconcilePins: ['readPins', 'changePin', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
   // copyPin: the source, the new record, the image shared (let go again if the bytes are gone).
   copyPin: ['readPins', 'readBoards', 'createPinRecord', 'shareMedia', 'releaseMedia', 'writeSecurityLog'],
 };

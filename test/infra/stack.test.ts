@@ -138,7 +138,7 @@ describe('the publisher stack', () => {
 
   it('keeps every function that calls Pinterest (and so may refresh tokens) shorter than the refresh lease', () => {
     const callers = Object.entries(functionSpecs).filter(([, spec]) => (spec as { callsPinterest?: true }).callsPinterest === true);
-    expect(callers.map(([id]) => id).sort()).toEqual(['checkPin', 'createBoard', 'getBoardSections', 'oauthCallback', 'publishPin', 'refreshTokens', 'syncBoards']);
+    expect(callers.map(([id]) => id).sort()).toEqual(['checkPin', 'createBoard', 'getBoardSections', 'oauthCallback', 'publishPin', 'reconcilePins', 'refreshTokens', 'resolvePin', 'sweepPublishing', 'syncBoards']);
     for (const [id, spec] of callers) expect({ id, shorter: spec.timeoutSeconds < tokenLeaseSeconds }).toEqual({ id, shorter: true });
   });
 
@@ -164,9 +164,9 @@ describe('the publisher stack', () => {
       // The security log is append-only for every function.
       expect({ fnId, writes: actions.filter((a) => /Update|Delete|BatchWrite/.test(a)) }).toEqual({ fnId, writes: [] });
     }
-    expect(secretReaders('app').sort()).toEqual(['checkPin', 'createBoard', 'createOAuthLink', 'getBoardSections', 'oauthCallback', 'openOAuthLink', 'publishPin', 'refreshTokens', 'syncBoards']);
+    expect(secretReaders('app').sort()).toEqual(['checkPin', 'createBoard', 'createOAuthLink', 'getBoardSections', 'oauthCallback', 'openOAuthLink', 'publishPin', 'reconcilePins', 'refreshTokens', 'resolvePin', 'sweepPublishing', 'syncBoards']);
     // Only the functions that call Pinterest (through the token source, or the callback) and disconnect touch token secrets.
-    expect(secretReaders('tokens').sort()).toEqual(['checkPin', 'createBoard', 'disconnectAccount', 'getBoardSections', 'oauthCallback', 'publishPin', 'refreshTokens', 'syncBoards']);
+    expect(secretReaders('tokens').sort()).toEqual(['checkPin', 'createBoard', 'disconnectAccount', 'getBoardSections', 'oauthCallback', 'publishPin', 'reconcilePins', 'refreshTokens', 'resolvePin', 'sweepPublishing', 'syncBoards']);
     expect(secretReaders('operator')).toEqual(['authorizeOperator']);
     // Health may only write its own logs.
     expect(statementsOf('getHealth').flatMap((st) => st.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

@@ -256,7 +256,7 @@ describe('local API server', () => {
     it('answers 404 naming the schedule for POST /__local/schedules/{unknown}', async () => {
       const answer = await send('/__local/schedules/does-not-exist', { method: 'POST' });
       expect(answer.status).toBe(404);
-      expect(answer.json()).toEqual({ message: 'no schedule named does-not-exist (schedules: refresh-tokens, resume-board-sync)' });
+      expect(answer.json()).toEqual({ message: 'no schedule named does-not-exist (schedules: refresh-tokens, resume-board-sync, sweep-publishing, reconcile)' });
     });
 
     it('answers any other method on a control path like an unknown route', async () => {

@@ -1,0 +1,31 @@
+import * as z from '../../zod';
+import type { PinterestEnvironment } from '../../domain/pinterest';
+import type { PinHoldersPort } from '../../use-cases/publish-ports';
+import { StaleRecordError, type DynamoTable } from './table';
+
+/**
+ * Which record holds each Pinterest Pin, in the workflow table (`PINTEREST_PIN#<env>#<id>` / `HOLDER`):
+ * created with a condition on the key being free, so exactly one record can ever hold a Pin. Kept as
+ * long as the record (no TTL).
+ */
+
+const key = (env: PinterestEnvironment, pinterestPinId: string) => ({ pk: `PINTEREST_PIN#${env}#${pinterestPinId}`, sk: 'HOLDER' });
+const holderSchema = z.object({ pinId: z.string() });
+
+export class PinHolders implements PinHoldersPort {
+  constructor(private readonly table: DynamoTable) {}
+
+  async claim(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<string> {
+    try {
+      await this.table.create({ ...key(env, pinterestPinId), pinId, environment: env, pinterestPinId });
+      return pinId;
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error;
+      return (await this.holderOf(env, pinterestPinId)) ?? pinId;
+    }
+  }
+
+  async holderOf(env: PinterestEnvironment, pinterestPinId: string): Promise<string | undefined> {
+    return (await this.table.get(key(env, pinterestPinId), holderSchema))?.pinId;
+  }
+}

@@ -1,0 +1,26 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { PinterestEnvironment } from '../domain/pinterest';
+import type { StuckMetricPort } from '../use-cases/reconcile';
+
+/**
+ * The `StuckPinRecords` metric as a CloudWatch embedded metric (EMF: one JSON line in the function's
+ * log, turned into a metric by CloudWatch; no API call, no permission): Pin records `publishing` or
+ * `needs_reconcile` for longer than STUCK_AFTER_MINUTES, per environment and in total. The deployment
+ * alarms on the total.
+ */
+export const METRICS_NAMESPACE = 'MiraDigitalZenPublisher';
+export const STUCK_METRIC = 'StuckPinRecords';
+
+export class StuckMetric implements StuckMetricPort {
+  constructor(private readonly metrics: Metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'publisher' })) {}
+
+  stuckRecords(counts: Record<PinterestEnvironment, number>): void {
+    this.metrics.addMetric(STUCK_METRIC, MetricUnit.Count, counts.sandbox + counts.production);
+    this.metrics.publishStoredMetrics();
+    for (const [env, count] of Object.entries(counts)) {
+      const single = this.metrics.singleMetric();
+      single.addDimension('environment', env);
+      single.addMetric(STUCK_METRIC, MetricUnit.Count, count);
+    }
+  }
+}
