@@ -1,7 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
+import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../shared/metrics';
 import { functionSpecs, schedules, type FunctionId } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { bind, invokedFunctionName, invokedFunctions } from './bind';
@@ -43,6 +45,11 @@ export class PublisherStack extends Stack {
   readonly api: Api;
   readonly data: Data;
   readonly functions: Record<FunctionId, PublisherFunction>;
+  /**
+   * Pin records stuck outside a terminal state (the sweeper's embedded metric, every 5 minutes): the
+   * maximum over 15 minutes, for the deployment's alarm.
+   */
+  readonly stuckPinRecords: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, props: PublisherStackProps) {
     super(scope, id, props);
@@ -77,6 +84,14 @@ export class PublisherStack extends Stack {
     };
     for (const [fnId, spec] of specEntries) bind(built[fnId], spec.grants, resources);
     this.functions = built;
+
+    this.stuckPinRecords = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: STUCK_METRIC,
+      dimensionsMap: { service: METRICS_SERVICE },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(15),
+    });
 
     this.api = new Api(this, 'Api', { functions: built, logRetention });
     new Schedules(this, 'Schedules', { schedules, functions: built });

@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PinterestEnvironment } from '../domain/pinterest';
+import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../metrics';
 import type { StuckMetricPort } from '../use-cases/reconcile';
 
 /**
@@ -8,11 +9,9 @@ import type { StuckMetricPort } from '../use-cases/reconcile';
  * `needs_reconcile` for longer than STUCK_AFTER_MINUTES, per environment and in total. The deployment
  * alarms on the total.
  */
-export const METRICS_NAMESPACE = 'MiraDigitalZenPublisher';
-export const STUCK_METRIC = 'StuckPinRecords';
 
 export class StuckMetric implements StuckMetricPort {
-  constructor(private readonly metrics: Metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'publisher' })) {}
+  constructor(private readonly metrics: Metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE })) {}
 
   stuckRecords(counts: Record<PinterestEnvironment, number>): void {
     this.metrics.addMetric(STUCK_METRIC, MetricUnit.Count, counts.sandbox + counts.production);

@@ -4,7 +4,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from '../support/cdk';
 import { Schedules } from '../../infra/constructs/schedules';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
-import { functionSpecs, routes, tokenLeaseSeconds } from '../../shared/routes';
+import { functionSpecs, routes, schedules, tokenLeaseSeconds } from '../../shared/routes';
+import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../../shared/metrics';
 import { tableList } from '../../shared/tables';
 
 const settings = {
@@ -219,6 +220,18 @@ describe('the publisher stack', () => {
     expect(() => new PublisherStack(testApp(), 'Typo', { settings: { ...settings, PUBLIC_BASEURL: 'x' } })).toThrow(
       'Unknown settings: PUBLIC_BASEURL',
     );
+  });
+
+  it('names the StuckPinRecords metric as the sweeper emits it (namespace, name, service dimension)', () => {
+    const metric = stack.stuckPinRecords;
+    expect({ namespace: metric.namespace, name: metric.metricName, dimensions: metric.dimensions, statistic: metric.statistic }).toEqual({
+      namespace: METRICS_NAMESPACE,
+      name: STUCK_METRIC,
+      dimensions: { service: METRICS_SERVICE },
+      statistic: 'Maximum',
+    });
+    // The sweeper runs on the schedule the metric's period relies on.
+    expect(schedules.find((s) => s.name === 'sweep-publishing')).toMatchObject({ fn: 'sweepPublishing', rateMinutes: 5 });
   });
 
   it('maps retention days to the smallest CloudWatch retention that keeps them', () => {

@@ -1,0 +1,11 @@
+/**
+ * The product's CloudWatch metrics, named once for the code that emits them (embedded metric format
+ * lines) and the stack that alarms on them.
+ */
+export const METRICS_NAMESPACE = 'MiraDigitalZenPublisher';
+
+/** Pin records `publishing` or `needs_reconcile` for longer than STUCK_AFTER_MINUTES (emitted every 5 minutes by the sweeper). */
+export const STUCK_METRIC = 'StuckPinRecords';
+
+/** The dimension every product metric carries (Powertools' service name). */
+export const METRICS_SERVICE = 'publisher';
