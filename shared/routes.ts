@@ -520,3 +520,9 @@ export const schedules: readonly ScheduleSpec[] = [
  * secret after another has taken over.
  */
 export const tokenLeaseSeconds = 90;
+
+/**
+ * How long a publish claim holds: longer than the Pin-creation function may run (a test checks), so
+ * when a claim's lease has ended its function has certainly stopped and the sweeper may take over.
+ */
+export const publishLeaseSeconds = 120;

@@ -2,6 +2,7 @@ import { PinHolders } from './adapters/dynamo/pin-holders';
 import { PublishPacing } from './adapters/dynamo/publish-pacing';
 import { PinterestApi } from './adapters/pinterest/resources';
 import type { PublishDeps } from './use-cases/publish-ports';
+import { publishLeaseSeconds } from './routes';
 import { appSettings, clock, lazy, safeSecurityLog, stateTable } from './wiring';
 import { workflowTable } from './wiring-connect';
 import { pinDeps } from './wiring-pins';
@@ -13,11 +14,8 @@ import { tokenDeps } from './wiring-tokens';
  * the environment's pacing counter and the security log.
  */
 
-/**
- * A claim holds 2 minutes: longer than the publish function may run (29 s: two 8 s Pin calls around
- * an 8 s token refresh), so a lease that has ended has no live holder.
- */
-export const PUBLISH_LEASE_MS = 120_000;
+/** A claim's lease (shared/routes.ts): longer than the publish function may run. */
+export const PUBLISH_LEASE_MS = publishLeaseSeconds * 1000;
 
 export const holders = lazy(() => new PinHolders(workflowTable()));
 const pinterestApi = lazy(() => new PinterestApi(pinterest()));

@@ -116,10 +116,11 @@ export type UnknownOutcome = z.infer<typeof unknownOutcomeSchema>;
 /** The last reconciliation's scan: what was compared and why it did not settle the record. */
 export const scanReportSchema = z.object({
   at: z.string(),
-  result: z.enum(['matched', 'none', 'several', 'near_match', 'capped', 'error']),
+  result: z.enum(['matched', 'none', 'several', 'near_match', 'other_pins', 'capped', 'error']),
   pagesScanned: z.number(),
   capped: z.boolean(),
   windowFrom: z.string(),
+  windowTo: z.optional(z.string()),
   candidates: z.array(
     z.object({
       pinterestPinId: z.string(),

@@ -17,8 +17,8 @@ export interface PinStorePort {
   replace(current: PinRecord, next: PinRecord): Promise<PinRecord>;
   /** Deletes the record if it is still at `current`'s status and version; a ConflictError otherwise. */
   remove(current: PinRecord): Promise<void>;
-  /** One environment's records of one status, newest change first. */
-  list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string }): Promise<{ items: PinRecord[]; cursor?: string }>;
+  /** One environment's records of one status, newest change first (or oldest first). */
+  list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string; oldestFirst?: boolean }): Promise<{ items: PinRecord[]; cursor?: string }>;
 }
 
 /**

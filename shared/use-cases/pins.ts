@@ -81,7 +81,7 @@ export async function createDraft(deps: PinDeps, input: DraftInput) {
   try {
     await deps.pins.create(record);
   } catch (error) {
-    if (media.kind === 'stored') await deps.media.release(environment, account.accountId, media.ref, media.sha256).catch(() => undefined);
+    await releaseUnlessKept(deps, pinId, environment, account.accountId, media);
     throw error;
   }
   return pinDetail(record, 'present');
@@ -115,7 +115,7 @@ export async function editDraft(deps: PinDeps, pinId: string, patch: PatchInput)
     written = await deps.pins.replace(current, next);
   } catch (error) {
     // Only the reference this request took: the record keeps its own.
-    if (media.kind === 'stored' && image !== undefined) await deps.media.release(current.environment, current.accountId, media.ref, media.sha256).catch(() => undefined);
+    if (image !== undefined) await releaseUnlessKept(deps, pinId, current.environment, current.accountId, media);
     throw error;
   }
   const old = current.content.media;
@@ -194,7 +194,7 @@ export async function copyPin(deps: PinDeps, sourceId: string) {
   try {
     await deps.pins.create(record);
   } catch (error) {
-    if (media.kind === 'stored') await deps.media.release(source.environment, source.accountId, media.ref, media.sha256).catch(() => undefined);
+    await releaseUnlessKept(deps, pinId, source.environment, source.accountId, media);
     throw error;
   }
   return pinDetail(record, await deps.boards.presence(record.environment, record.content.boardId));
@@ -319,6 +319,18 @@ async function holdImage(deps: PinDeps, env: PinterestEnvironment, accountId: st
   const ref = `${pinId}:${deps.newId()}`;
   const key = await deps.media.hold(env, accountId, ref, { bytes: image.bytes, sha256, contentType: image.contentType });
   return { kind: 'stored', sha256, contentType: image.contentType, bytes: image.bytes.length, key: key === '' ? mediaKey(env, accountId, sha256) : key, ref };
+}
+
+/**
+ * After a failed write: lets go of the reference this request took, unless the write went through
+ * after all (its answer lost) and the record now holds it.
+ */
+async function releaseUnlessKept(deps: PinDeps, pinId: string, env: PinterestEnvironment, accountId: string, media: PinMedia): Promise<void> {
+  if (media.kind !== 'stored') return;
+  const now = await deps.pins.get(pinId).catch(() => undefined);
+  const kept = now?.content.media;
+  if (kept?.kind === 'stored' && kept.ref === media.ref) return;
+  await deps.media.release(env, accountId, media.ref, media.sha256).catch(() => undefined);
 }
 
 /** The content fields that are set (absent ones left out, never stored as undefined). */

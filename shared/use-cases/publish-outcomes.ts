@@ -103,7 +103,7 @@ export function publishOutcome(error: unknown, env: PinterestEnvironment, boardI
       return failed(
         'forbidden',
         env === 'production'
-          ? `Pinterest refused to publish to production (code ${String(facts.pinterestCode ?? 29)}): a Trial app can publish only to the sandbox until Pinterest grants Standard access.${said(facts.pinterestMessage)}`
+          ? `Pinterest refused to publish to production (code ${String(facts.pinterestCode ?? 29)}): the app does not have production access yet (a Trial app publishes only to the sandbox; PINTEREST_ACCESS_TIER=standard must match what Pinterest granted).${said(facts.pinterestMessage)}`
           : `Pinterest refused access to board ${boardId} (code ${String(facts.pinterestCode ?? 29)}): the connected account may not write to it.${said(facts.pinterestMessage)}`,
         false,
         facts,

@@ -51,6 +51,8 @@ export interface PinHoldersPort {
   /** Makes `pinId` the holder; answers the holder there is now (ours, or another record's). */
   claim(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<string>;
   holderOf(env: PinterestEnvironment, pinterestPinId: string): Promise<string | undefined>;
+  /** Gives a claim back if `pinId` still holds it (its record could not be written). */
+  release(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<void>;
 }
 
 export type PacingVerdict =

@@ -61,11 +61,16 @@ export async function publishPin(deps: PublishDeps, pinId: string): Promise<Publ
     claimed = await deps.pins.replace(record, nextRecord(record, 'publishing', 'publish', attempt.startedAt, { attempt, failure: undefined }));
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    // Nothing will be written to Pinterest for this slot: give it back to today's count.
-    await deps.pacing.refund(env, pinId).catch(() => undefined);
     const now = await deps.pins.get(pinId);
     if (now === undefined) throw new NotFoundError(`No Pin record ${pinId}`);
-    throw alreadyHandled(now);
+    if (now.status === 'publishing' && now.attempt?.attemptId === attempt.attemptId) {
+      // Our claim went through and only its answer was lost (a retried write then failed its condition).
+      claimed = now;
+    } else {
+      // Nothing will be written to Pinterest for this slot: give it back to today's count.
+      await deps.pacing.refund(env, pinId).catch(() => undefined);
+      throw alreadyHandled(now);
+    }
   }
 
   const written = await attemptCreate(deps, claimed);
@@ -105,7 +110,11 @@ async function attemptCreate(deps: PublishDeps, claimed: PinRecord): Promise<Pin
     };
     await logCall(deps, claimed, { status: answer.status, rateLimit, outcome: 'published', pinterestPinId: answer.data.id, requestId: answer.requestId });
     // The Pin is this record's before the record says so: no reconciliation can give it to another.
-    await deps.holders.claim(env, answer.data.id, claimed.pinId);
+    const holder = await deps.holders.claim(env, answer.data.id, claimed.pinId);
+    if (holder !== claimed.pinId) {
+      // Cannot happen unless another record's reconciliation adopted this new Pin first: say so.
+      return await finish(deps, claimed, { status: 'needs_reconcile', reason: `Pinterest created Pin ${answer.data.id} for this attempt, but record ${holder} already holds it: the operator must settle which record it belongs to.` });
+    }
     return await writeOutcome(deps, claimed, 'published', { published, attempt: undefined, failure: undefined, unknownOutcome: undefined }, 'system');
   } catch (error) {
     const outcome = publishOutcome(error, env, claimed.content.boardId, deps.clock.now());

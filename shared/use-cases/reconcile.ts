@@ -27,6 +27,11 @@ export interface ReconcileSettings {
   pageCap: number;
   /** How far before the attempt's start a Pin may have been created (Pinterest's clock vs ours). */
   windowMs: number;
+  /**
+   * How long after the attempt's start its Pin can have been created: the attempt's lease plus the same
+   * slack. A Pin created later belongs to a later attempt (another record's, or a copy's).
+   */
+  windowAfterMs: number;
   /** Records reconciled per schedule run and environment at most (the read budget). */
   maxPerRun: number;
   /** A record `publishing` or `needs_reconcile` longer than this counts as stuck (the metric). */
@@ -47,11 +52,13 @@ type ComparedField = 'board' | 'title' | 'description' | 'link' | 'altText';
 
 export interface ScanReport {
   at: string;
-  result: 'matched' | 'none' | 'several' | 'near_match' | 'capped' | 'error';
+  result: 'matched' | 'none' | 'several' | 'near_match' | 'other_pins' | 'capped' | 'error';
   pagesScanned: number;
   capped: boolean;
   /** Pins created from this time on were compared. */
   windowFrom: string;
+  /** … up to this time. */
+  windowTo?: string;
   candidates: Array<{ pinterestPinId: string; createdAt: string | null; differs: ComparedField[]; heldBy?: string }>;
   error?: string;
 }
@@ -108,8 +115,9 @@ export async function reconcileRecord(deps: ReconcileDeps, record: PinRecord): P
   const env = record.environment;
   const startedMs = Date.parse(record.unknownOutcome?.attemptStartedAt ?? record.updatedAt);
   const fromMs = startedMs - deps.reconcile.windowMs;
+  const toMs = startedMs + deps.reconcile.windowAfterMs;
   const at = deps.clock.now().toISOString();
-  const base = { at, windowFrom: new Date(fromMs).toISOString() };
+  const base = { at, windowFrom: new Date(fromMs).toISOString(), windowTo: new Date(toMs).toISOString() };
   let found: Awaited<ReturnType<typeof scan>>;
   try {
     found = await scan(deps, record, fromMs);
@@ -118,7 +126,11 @@ export async function reconcileRecord(deps: ReconcileDeps, record: PinRecord): P
     await writeReport(deps, record, { ...base, result: 'error', pagesScanned: 0, capped: false, candidates: [], error: `Pinterest could not be read (${summary})` });
     throw error;
   }
-  const inWindow = found.pins.filter((pin) => (createdAtMs(pin.created_at) ?? Number.POSITIVE_INFINITY) >= fromMs);
+  const inWindow = found.pins.filter((pin) => {
+    const created = createdAtMs(pin.created_at);
+    // A Pin without a readable time cannot be placed: it is compared (and can only match exactly).
+    return created === undefined || (created >= fromMs && created <= toMs);
+  });
   const candidates: ScanReport['candidates'] = [];
   for (const pin of inWindow) {
     const holder = await deps.holders.holderOf(env, pin.id);
@@ -140,15 +152,20 @@ export async function reconcileRecord(deps: ReconcileDeps, record: PinRecord): P
         publishedAt: at,
         url: pinWebUrl(match.pinterestPinId),
       };
-      return deps.pins.replace(
+      return writeHolding(
+        deps,
         record,
         nextRecord(record, 'published', 'reconcile', at, { published, unknownOutcome: undefined, scan: undefined }, { by: 'system', reason: `found Pin ${match.pinterestPinId} at Pinterest` }),
+        match.pinterestPinId,
       );
     }
     candidates.splice(candidates.indexOf(match), 1, { ...match, heldBy: holder });
   }
-  const nearMatch = candidates.some((c) => c.heldBy === undefined && c.differs.length > 0);
-  const result: ScanReport['result'] = found.capped ? 'capped' : matches.length > 1 ? 'several' : nearMatch ? 'near_match' : 'none';
+  // A near match differs in one or two of the five fields; a Pin that differs in more is another Pin
+  // (listed as a candidate all the same, with what differs).
+  const nearMatch = candidates.some((c) => c.heldBy === undefined && c.differs.length > 0 && c.differs.length <= 2);
+  const others = candidates.length > 0;
+  const result: ScanReport['result'] = found.capped ? 'capped' : matches.length > 1 ? 'several' : nearMatch ? 'near_match' : others ? 'other_pins' : 'none';
   return writeReport(deps, record, { ...base, result, pagesScanned: found.pages, capped: found.capped, candidates: candidates.slice(0, 20) });
 }
 
@@ -165,6 +182,8 @@ export async function sweepPublishing(deps: ReconcileDeps & { metrics: StuckMetr
   let reconciled = 0;
   const stuck = { sandbox: 0, production: 0 } as Record<PinterestEnvironment, number>;
   for (const env of environments) {
+    // A rate limit or an outage stops this run's reconciliations (the sweep itself goes on).
+    const pinterest = { paused: false };
     for await (const record of everyRecord(deps, env, 'publishing')) {
       if (record.attempt === undefined || Date.parse(record.attempt.leaseUntil) > now.getTime()) {
         if (isStuck(record, now, deps.reconcile.stuckAfterMinutes)) stuck[env] += 1;
@@ -189,7 +208,11 @@ export async function sweepPublishing(deps: ReconcileDeps & { metrics: StuckMetr
         throw error;
       }
       swept += 1;
-      const after = await reconcileRecord(deps, moved).catch(() => moved);
+      if (pinterest.paused) continue; // reconciled by the schedule once Pinterest answers again
+      const after = await reconcileRecord(deps, moved).catch((error: unknown) => {
+        if (error instanceof DependencyError) pinterest.paused = true;
+        return moved;
+      });
       if (after.status === 'published') reconciled += 1;
     }
     for await (const record of everyRecord(deps, env, 'needs_reconcile')) if (isStuck(record, now, deps.reconcile.stuckAfterMinutes)) stuck[env] += 1;
@@ -204,8 +227,12 @@ export async function reconcileAll(deps: ReconcileDeps): Promise<Record<Pinteres
   for (const env of environments) {
     const summary: { tried: number; published: number; stoppedBy?: string } = { tried: 0, published: 0 };
     out[env] = summary;
-    for await (const record of everyRecord(deps, env, 'needs_reconcile')) {
-      if (summary.tried >= deps.reconcile.maxPerRun) break;
+    // Oldest change first: a reconciled record's report makes it the newest, so the next run starts
+    // with the ones this run did not reach. Meeting a record tried in this run means all the rest were.
+    const tried = new Set<string>();
+    for await (const record of everyRecord(deps, env, 'needs_reconcile', true)) {
+      if (summary.tried >= deps.reconcile.maxPerRun || tried.has(record.pinId)) break;
+      tried.add(record.pinId);
       summary.tried += 1;
       try {
         if ((await reconcileRecord(deps, record)).status === 'published') summary.published += 1;
@@ -278,8 +305,23 @@ export async function resolvePin(deps: ReconcileDeps, pinId: string, decision: {
     };
     next = nextRecord(record, 'published', 'resolve', at, { published, unknownOutcome: undefined, scan: undefined }, { by: 'operator', reason: `the operator identified Pin ${id}` });
   }
-  const written = await deps.pins.replace(record, next);
+  const written = decision.outcome === 'published' ? await writeHolding(deps, record, next, decision.pinterestPinId) : await deps.pins.replace(record, next);
   return pinDetail(written, await deps.boards.presence(env, record.content.boardId));
+}
+
+/** Writes a record that now holds `pinterestPinId`; if the write loses to a concurrent change, the claim is given back. */
+async function writeHolding(deps: ReconcileDeps, record: PinRecord, next: PinRecord, pinterestPinId: string): Promise<PinRecord> {
+  try {
+    return await deps.pins.replace(record, next);
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      // Give the claim back only if the record does not hold the Pin now (another reconciler of the
+      // same record may have won with this very Pin, or the write went through and its answer was lost).
+      const now = await deps.pins.get(record.pinId);
+      if (now?.published?.pinterestPinId !== pinterestPinId) await deps.holders.release(record.environment, pinterestPinId, record.pinId);
+    }
+    throw error;
+  }
 }
 
 /** Claims the Pin for the record unless another holds it; a holder the record itself left (an earlier try) counts as its own. */
@@ -292,10 +334,10 @@ function isStuck(record: PinRecord, now: Date, minutes: number): boolean {
   return now.getTime() - Date.parse(since) > minutes * 60_000;
 }
 
-async function* everyRecord(deps: Pick<ReconcileDeps, 'pins'>, env: PinterestEnvironment, status: PinRecord['status']): AsyncGenerator<PinRecord> {
+async function* everyRecord(deps: Pick<ReconcileDeps, 'pins'>, env: PinterestEnvironment, status: PinRecord['status'], oldestFirst = false): AsyncGenerator<PinRecord> {
   let cursor: string | undefined;
   do {
-    const page = await deps.pins.list(env, status, { limit: 50, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await deps.pins.list(env, status, { limit: 50, oldestFirst, ...(cursor === undefined ? {} : { cursor }) });
     for (const record of page.items) yield record;
     cursor = page.cursor;
   } while (cursor !== undefined);

@@ -38,7 +38,7 @@ it('the app still on Trial at Pinterest: 403 code 29 → failed forbidden, not r
   expect(res.headers['retry-after']).toBeUndefined();
   const answer = res.json() as { outcome: string; pin: RecordJson };
   expect(answer).toMatchObject({ outcome: 'failed', pin: { status: 'failed', failure: { kind: 'forbidden', retryable: false, httpStatus: 403, pinterestCode: 29 } } });
-  expect(answer.pin.failure?.message).toContain('Trial app can publish only to the sandbox');
+  expect(answer.pin.failure?.message).toContain('a Trial app publishes only to the sandbox');
   expect(answer.pin.failure?.message).toContain('Apps with Trial access may not create Pins in production');
   expect(answer.pin.failure?.retryAfter).toBeUndefined();
   expect(answer.pin.failure?.requestId).toBe(pinCreates(flow, 'production')[0]?.rid);

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from '../support/cdk';
 import { Schedules } from '../../infra/constructs/schedules';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
-import { functionSpecs, routes, schedules, tokenLeaseSeconds } from '../../shared/routes';
+import { functionSpecs, publishLeaseSeconds, routes, schedules, tokenLeaseSeconds } from '../../shared/routes';
 import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../../shared/metrics';
 import { tableList } from '../../shared/tables';
 
@@ -141,6 +141,10 @@ describe('the publisher stack', () => {
     const callers = Object.entries(functionSpecs).filter(([, spec]) => (spec as { callsPinterest?: true }).callsPinterest === true);
     expect(callers.map(([id]) => id).sort()).toEqual(['checkPin', 'createBoard', 'getBoardSections', 'oauthCallback', 'publishPin', 'reconcilePins', 'refreshTokens', 'resolvePin', 'sweepPublishing', 'syncBoards']);
     for (const [id, spec] of callers) expect({ id, shorter: spec.timeoutSeconds < tokenLeaseSeconds }).toEqual({ id, shorter: true });
+  });
+
+  it('keeps the Pin-creation function shorter than a publish claim’s lease, so an ended lease has no live holder', () => {
+    expect(functionSpecs.publishPin.timeoutSeconds).toBeLessThan(publishLeaseSeconds);
   });
 
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {

@@ -158,7 +158,7 @@ export class MemoryPinStore implements PinStorePort {
    * first, `limit` items, and a cursor (the last key) after a page that hit its limit, even when
    * nothing follows, as DynamoDB does.
    */
-  async list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string }): Promise<{ items: PinRecord[]; cursor?: string }> {
+  async list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string; oldestFirst?: boolean }): Promise<{ items: PinRecord[]; cursor?: string }> {
     await yieldTurns(this.jitter);
     return io(() => {
       this.failures.check('list');
@@ -177,8 +177,8 @@ export class MemoryPinStore implements PinStorePort {
       }
       const items = [...this.records.values()]
         .filter((record) => statusKey(record.environment, record.status) === partition)
-        .sort((a, b) => (statusTime(a) < statusTime(b) ? 1 : statusTime(a) > statusTime(b) ? -1 : 0))
-        .filter((record) => after === undefined || statusTime(record) < after)
+        .sort((a, b) => (options.oldestFirst === true ? -1 : 1) * (statusTime(a) < statusTime(b) ? 1 : statusTime(a) > statusTime(b) ? -1 : 0))
+        .filter((record) => after === undefined || (options.oldestFirst === true ? statusTime(record) > after : statusTime(record) < after))
         .slice(0, options.limit)
         .map((record) => structuredClone(record));
       const last = items.at(-1);

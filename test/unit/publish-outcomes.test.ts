@@ -99,7 +99,7 @@ describe('Pinterest refused: failed, with whether and when publishing again can 
 
   it('403 code 29 in production → forbidden, not retryable, saying Trial access publishes to the sandbox only', () => {
     const result = failure(outcome(api(403, 29, 'Apps with Trial access may not create Pins in production', {}, 'production'), 'production'));
-    expect(result).toEqual({ kind: 'forbidden', retryable: false, httpStatus: 403, pinterestCode: 29, requestId: RID, message: expect.stringContaining('Trial app can publish only to the sandbox') as unknown });
+    expect(result).toEqual({ kind: 'forbidden', retryable: false, httpStatus: 403, pinterestCode: 29, requestId: RID, message: expect.stringContaining('a Trial app publishes only to the sandbox') as unknown });
     expect(result.retryAfter).toBeUndefined();
   });
 

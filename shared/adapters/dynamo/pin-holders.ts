@@ -16,13 +16,21 @@ export class PinHolders implements PinHoldersPort {
   constructor(private readonly table: DynamoTable) {}
 
   async claim(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<string> {
-    try {
-      await this.table.create({ ...key(env, pinterestPinId), pinId, environment: env, pinterestPinId });
-      return pinId;
-    } catch (error) {
-      if (!(error instanceof StaleRecordError)) throw error;
-      return (await this.holderOf(env, pinterestPinId)) ?? pinId;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.table.create({ ...key(env, pinterestPinId), pinId, environment: env, pinterestPinId });
+        return pinId;
+      } catch (error) {
+        if (!(error instanceof StaleRecordError)) throw error;
+        const holder = await this.holderOf(env, pinterestPinId);
+        // Released between the two requests: claim again rather than answer without an item.
+        if (holder !== undefined || attempt >= 2) return holder ?? (await this.holderOf(env, pinterestPinId)) ?? pinId;
+      }
     }
+  }
+
+  async release(env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<void> {
+    await this.table.consume(key(env, pinterestPinId), z.unknown(), { pinId });
   }
 
   async holderOf(env: PinterestEnvironment, pinterestPinId: string): Promise<string | undefined> {

@@ -55,9 +55,15 @@ export class PinStore {
     throw new StaleRecordError('The record changed since it was read', now.status);
   }
 
-  async list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string }): Promise<{ items: PinRecord[]; cursor?: string }> {
+  async list(env: PinterestEnvironment, status: PinStatus, options: { limit: number; cursor?: string; oldestFirst?: boolean }): Promise<{ items: PinRecord[]; cursor?: string }> {
     return this.table.query(
-      { index: 'byStatus', partition: { name: 'statusKey', value: pinStatusKey(env, status) }, limit: options.limit, ...(options.cursor === undefined ? {} : { cursor: options.cursor }) },
+      {
+        index: 'byStatus',
+        partition: { name: 'statusKey', value: pinStatusKey(env, status) },
+        limit: options.limit,
+        newestFirst: options.oldestFirst !== true,
+        ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+      },
       storedSchema,
     );
   }

@@ -46,7 +46,7 @@ export class PublishPacing implements PacingPort {
         // The first write of a new day (or ever).
         await this.table.update(key(env), {
           update: 'SET #day = :today, #count = :one, #last = :now, #pin = :pin, #ttl = :ttl',
-          condition: '(attribute_not_exists(#day) OR #day <> :today) AND (attribute_not_exists(#last) OR #last <= :gapStart)',
+          condition: '(attribute_not_exists(#day) OR #day < :today) AND (attribute_not_exists(#last) OR #last <= :gapStart)',
           names,
           values: { ':now': now, ':pin': pinId, ':ttl': expiresAt, ':one': 1, ':today': today, ':gapStart': gapStart },
         });
