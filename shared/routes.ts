@@ -347,7 +347,7 @@ export const functionSpecs = {
     description: 'The Pin-creation function: publishes an approved record to Pinterest exactly once',
     // A 4 MiB image is read and sent base64.
     memoryMb: 512,
-    // Two 8 s Pin calls around an 8 s token refresh, plus storage, inside API Gateway's 30 s; the
+    // Two 7 s Pin calls around an 8 s token refresh (and at most 4 s waiting for another's), plus storage, inside API Gateway's 30 s; the
     // claim's lease (2 minutes) outlasts it.
     timeoutSeconds: 29,
     callsPinterest: true,

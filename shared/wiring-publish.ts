@@ -6,7 +6,7 @@ import { publishLeaseSeconds } from './routes';
 import { appSettings, clock, lazy, safeSecurityLog, stateTable } from './wiring';
 import { workflowTable } from './wiring-connect';
 import { pinDeps } from './wiring-pins';
-import { PINTEREST_TIMEOUT_MS, pinterest } from './wiring-pinterest';
+import { pinterest } from './wiring-pinterest';
 import { tokenDeps } from './wiring-tokens';
 
 /**
@@ -16,6 +16,9 @@ import { tokenDeps } from './wiring-tokens';
 
 /** A claim's lease (shared/routes.ts): longer than the publish function may run. */
 export const PUBLISH_LEASE_MS = publishLeaseSeconds * 1000;
+
+/** One `POST /v5/pins` at most: two of them around a refresh (8 s) and a short wait fit the 29 s function. */
+export const PIN_CREATE_TIMEOUT_MS = 7000;
 
 export const holders = lazy(() => new PinHolders(workflowTable()));
 const pinterestApi = lazy(() => new PinterestApi(pinterest()));
@@ -42,7 +45,10 @@ export const publishDeps = lazy((): PublishDeps => {
       return holders();
     },
     get tokens() {
-      return tokenDeps();
+      // Within the function's 29 s: a 7 s Pin call, at most 4 s waiting for another container's
+      // refresh, an 8 s refresh, and the 7 s Pin call repeated.
+      const tokens = tokenDeps();
+      return { ...tokens, settings: { ...tokens.settings, waitLimitMs: 4000 } };
     },
     get pinterest() {
       return pinterestApi();
@@ -53,6 +59,6 @@ export const publishDeps = lazy((): PublishDeps => {
     get securityLog() {
       return safeSecurityLog();
     },
-    settings: { accessTier: appSettings().PINTEREST_ACCESS_TIER, createTimeoutMs: PINTEREST_TIMEOUT_MS, leaseMs: PUBLISH_LEASE_MS },
+    settings: { accessTier: appSettings().PINTEREST_ACCESS_TIER, createTimeoutMs: PIN_CREATE_TIMEOUT_MS, leaseMs: PUBLISH_LEASE_MS },
   };
 });

@@ -31,6 +31,11 @@ export interface TokenSettings extends LifecycleSettings {
   leaseMs: number;
   /** How often a caller waiting for another's refresh looks again. */
   pollMs: number;
+  /**
+   * How long a caller waits for another's refresh at most (default: as long as its lease holds). A
+   * function with a short deadline (Pin creation) gives up instead of being killed mid-wait.
+   */
+  waitLimitMs?: number;
   /** Refresh failing (network, 5xx, 429) for this long is mailed. */
   failingNoticeAfterMs: number;
   /** A disconnected account is kept this long for audit, then expires (TTL). */

@@ -81,6 +81,9 @@ export async function refreshTokens(deps: TokenDeps, env: PinterestEnvironment, 
     if (account.refreshLockUntil !== undefined && account.refreshLockUntil > now) {
       // Another refresh is running: wait for it, then use what it stored.
       waitedSince ??= new Date(now).toISOString();
+      if (deps.settings.waitLimitMs !== undefined && now - Date.parse(waitedSince) >= deps.settings.waitLimitMs) {
+        return { kind: 'failed', code: 'refresh_busy', summary: 'another refresh of the tokens is still running; try again in a minute' };
+      }
       await deps.sleep(Math.min(deps.settings.pollMs, account.refreshLockUntil - now));
       continue;
     }

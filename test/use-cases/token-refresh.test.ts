@@ -239,6 +239,22 @@ describe('refreshTokens: single flight', () => {
     await expect(second).resolves.toMatchObject({ kind: 'joined', secret: { tokenVersion: 2, refreshToken: 'pinr_refresh_1' } });
     expect(state.pinterest.callsTo('refresh')).toHaveLength(1);
   });
+
+  it('a caller with a wait limit (Pin creation) gives up on a refresh another holds, without refreshing itself', async () => {
+    const { deps, state, container } = setUp();
+    const hold = state.pinterest.holdRefresh('answer');
+    const first = refreshTokens(deps, 'sandbox', ALWAYS);
+    await hold.reached;
+    const hurried = container();
+    const start = state.clock.now().getTime();
+    const outcome = await refreshTokens({ ...hurried, settings: { ...hurried.settings, waitLimitMs: 4000 } }, 'sandbox', ALWAYS);
+    expect(outcome).toEqual({ kind: 'failed', code: 'refresh_busy', summary: expect.stringContaining('still running') as unknown });
+    expect(state.clock.now().getTime() - start).toBeGreaterThanOrEqual(4000);
+    expect(state.clock.now().getTime() - start).toBeLessThan(tokenSettings.leaseMs);
+    hold.release();
+    await expect(first).resolves.toMatchObject({ kind: 'refreshed' });
+    expect(state.pinterest.callsTo('refresh')).toHaveLength(1);
+  });
 });
 
 describe('a crash between the secret write and the account write', () => {
