@@ -125,7 +125,7 @@ export const scanReportSchema = z.object({
     z.object({
       pinterestPinId: z.string(),
       createdAt: z.nullable(z.string()),
-      differs: z.array(z.enum(['board', 'title', 'description', 'link', 'altText'])),
+      differs: z.array(z.enum(['board', 'section', 'title', 'description', 'link', 'altText'])),
       heldBy: z.optional(z.string()),
     }),
   ),

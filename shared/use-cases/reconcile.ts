@@ -48,7 +48,7 @@ export type ReconcileDeps = Pick<PublishDeps, 'clock' | 'pins' | 'boards' | 'tok
 };
 
 /** The fields compared with a Pin at Pinterest (the image cannot be: Pinterest re-hosts it). */
-type ComparedField = 'board' | 'title' | 'description' | 'link' | 'altText';
+type ComparedField = 'board' | 'section' | 'title' | 'description' | 'link' | 'altText';
 
 export interface ScanReport {
   at: string;
@@ -77,6 +77,9 @@ function differences(record: PinRecord, pin: PinterestPinFacts): ComparedField[]
   const { content } = record;
   const out: ComparedField[] = [];
   if (pin.board_id !== undefined && pin.board_id !== content.boardId) out.push('board');
+  // A draft without a section was sent without one: a Pin in a section is not its Pin. (A draft with
+  // a section lists only that section's Pins.)
+  if (content.sectionId === undefined && pin.board_section_id !== undefined && pin.board_section_id !== null) out.push('section');
   if (!same(pin.title, content.title)) out.push('title');
   if (!same(pin.description, content.description)) out.push('description');
   if (!same(pin.link, content.link)) out.push('link');
