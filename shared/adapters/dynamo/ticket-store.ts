@@ -1,0 +1,51 @@
+import * as z from '../../zod';
+import { ticketSchema, type Ticket } from '../../domain/tickets';
+import type { Clock } from '../../domain/time';
+import type { TicketsPort } from '../../use-cases/inbound-mail';
+import type { DynamoTable } from './table';
+
+/**
+ * Support tickets in the workflow table (`TICKET#<reference>` / `TICKET`), listed newest first through
+ * the `byStatus` index (`TICKET#<status>`), and the Message-IDs of the mail sent about them
+ * (`SENT_MAIL#<Message-ID>` / `SENT`), both kept `retentionDays` (TTL). Every change is one conditional
+ * write on the ticket's version.
+ */
+
+const key = (reference: string) => ({ pk: `TICKET#${reference}`, sk: 'TICKET' });
+const sentKey = (messageId: string) => ({ pk: `SENT_MAIL#${messageId.trim()}`, sk: 'SENT' });
+
+export class TicketStore implements TicketsPort {
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly clock: Clock,
+    private readonly retentionDays: number,
+  ) {}
+
+  private indexed(ticket: Ticket) {
+    return { statusKey: `TICKET#${ticket.status}`, statusTime: `${ticket.receivedAt}#${ticket.reference}` };
+  }
+
+  async get(reference: string): Promise<Ticket | undefined> {
+    return this.table.get(key(reference), ticketSchema);
+  }
+
+  async create(ticket: Ticket): Promise<void> {
+    await this.table.create({ ...key(ticket.reference), ...ticket, ...this.indexed(ticket), expiresAt: this.table.ttlIn(this.retentionDays * 86_400) });
+  }
+
+  async update(ticket: Ticket, changes: Partial<Ticket>): Promise<Ticket> {
+    const next = { ...ticket, ...changes, updatedAt: changes.updatedAt ?? this.clock.now().toISOString() };
+    const set: Record<string, unknown> = { ...changes, updatedAt: next.updatedAt, ...this.indexed(next) };
+    delete set.version;
+    delete set.reference;
+    return this.table.transition(key(ticket.reference), { version: ticket.version }, set, ticketSchema);
+  }
+
+  async ticketOfSent(messageId: string): Promise<string | undefined> {
+    return (await this.table.get(sentKey(messageId), z.object({ reference: z.string() })))?.reference;
+  }
+
+  async rememberSent(messageId: string, reference: string): Promise<void> {
+    await this.table.batchPut([{ ...sentKey(messageId), reference, expiresAt: this.table.ttlIn(this.retentionDays * 86_400) }]);
+  }
+}
