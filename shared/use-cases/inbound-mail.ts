@@ -1,0 +1,221 @@
+import * as z from '../zod';
+import { ConflictError } from '../domain/errors';
+import { acknowledgementFor, plainAddress, quarantineReasons, sesReceiptSchema, snippetOf, ticketReference, verdictsOf, type HeaderMap } from '../domain/mail-rules';
+import type { Ticket } from '../domain/tickets';
+import type { Clock } from '../domain/time';
+
+/**
+ * Inbound support mail (SES receipt rule → the raw message in S3 → this, asynchronously, with SES's
+ * event): a ticket per message, keyed by SES's message id so a redelivered event makes no second
+ * ticket and no second mail. Quarantined mail (spam, virus, DMARC reject) is moved under its own
+ * prefix, flagged, never answered. An acknowledgement goes only where answering is safe
+ * (./../domain/mail-rules.ts), at most once per sender per day; our own mail coming back is linked to
+ * the ticket it came from and answered by nothing (no loops). The operator is told once per ticket.
+ */
+
+/** The SES event for a Lambda action (the fields used), as AWS documents it. */
+export const sesEventSchema = z.object({
+  Records: z
+    .array(
+      z.looseObject({
+        ses: z.looseObject({
+          mail: z.looseObject({ messageId: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,200}$/)), source: z.optional(z.string()), timestamp: z.optional(z.string()) }),
+          receipt: sesReceiptSchema,
+        }),
+      }),
+    )
+    .check(z.minLength(1)),
+});
+export type SesEvent = z.infer<typeof sesEventSchema>;
+
+export interface ParsedMessage {
+  problem?: string;
+  messageId?: string;
+  from?: { address: string; name: string };
+  subject?: string;
+  text: string;
+  attachments: Array<{ filename: string; contentType: string; size: number }>;
+  headers: HeaderMap;
+  references?: string;
+}
+
+export interface TicketsPort {
+  get(reference: string): Promise<Ticket | undefined>;
+  /** Creates the ticket; a ConflictError when it exists (a redelivery). */
+  create(ticket: Ticket): Promise<void>;
+  /** One conditional write on the ticket's version; a ConflictError when it changed. */
+  update(ticket: Ticket, changes: Partial<Ticket>): Promise<Ticket>;
+  /** Which ticket a mail we sent belongs to (by its Message-ID). */
+  ticketOfSent(messageId: string): Promise<string | undefined>;
+  rememberSent(messageId: string, reference: string): Promise<void>;
+}
+
+export interface InboundDeps {
+  clock: Clock;
+  tickets: TicketsPort;
+  /** The raw message store: read, and move to the quarantine prefix. */
+  raw: { read(key: string): Promise<Buffer | undefined>; move(from: string, to: string): Promise<void> };
+  parse: (raw: Buffer) => Promise<ParsedMessage>;
+  /** Whether a marker header is valid for that Message-ID (an HMAC only we can make). */
+  isOurMarker: (messageId: string, marker: string) => Promise<boolean>;
+  /** Counts acknowledgements to an address today (keyed by its HMAC, with a TTL); answers the count after this one. */
+  countAcknowledgement: (address: string) => Promise<number>;
+  mail: {
+    send(mail: { to: string[]; subject: string; text: string; autoSubmitted: 'auto-replied' | 'auto-generated'; inReplyTo?: string; references?: string[] }): Promise<{ messageId: string }>;
+  };
+  notifyOperator: (notice: { subject: string; text: string }) => Promise<void>;
+  settings: { inboundPrefix: string; quarantinePrefix: string; acknowledge: boolean; retentionDays: number; markerHeader: string };
+}
+
+export type InboundOutcome = { kind: 'ticket'; reference: string; acknowledged: boolean } | { kind: 'returned'; linkedTo: string | undefined } | { kind: 'duplicate'; reference: string };
+
+export async function receiveMail(deps: InboundDeps, event: SesEvent): Promise<InboundOutcome[]> {
+  const out: InboundOutcome[] = [];
+  for (const record of event.Records) out.push(await receiveOne(deps, record.ses.mail, record.ses.receipt));
+  return out;
+}
+
+async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['ses']['mail'], receipt: SesEvent['Records'][number]['ses']['receipt']): Promise<InboundOutcome> {
+  const reference = ticketReference(mail.messageId);
+  const existing = await deps.tickets.get(reference);
+  if (existing !== undefined) {
+    // A redelivery: finish what the first delivery may not have (never a second mail).
+    await finishSteps(deps, existing);
+    return { kind: 'duplicate', reference };
+  }
+  const inboundKey = `${deps.settings.inboundPrefix}${mail.messageId}`;
+  const raw = await deps.raw.read(inboundKey);
+  const parsed: ParsedMessage = raw === undefined ? { problem: `the raw message was not found at ${inboundKey}`, text: '', attachments: [], headers: {} } : await deps.parse(raw);
+
+  const marker = parsed.headers[deps.settings.markerHeader.toLowerCase()];
+  if (marker !== undefined && parsed.messageId !== undefined && (await deps.isOurMarker(parsed.messageId, marker))) {
+    const linkedTo = await deps.tickets.ticketOfSent(parsed.messageId);
+    if (linkedTo !== undefined) {
+      const ticket = await deps.tickets.get(linkedTo);
+      if (ticket !== undefined) {
+        const returned = [...(ticket.returned ?? []), { at: deps.clock.now().toISOString(), sesMessageId: mail.messageId, s3Key: inboundKey }];
+        await deps.tickets.update(ticket, { returned }).catch((error: unknown) => {
+          if (!(error instanceof ConflictError)) throw error;
+        });
+      }
+    }
+    return { kind: 'returned', linkedTo };
+  }
+
+  const verdicts = verdictsOf(receipt);
+  const quarantine = quarantineReasons(verdicts);
+  let s3Key = raw === undefined ? undefined : inboundKey;
+  if (quarantine.length > 0 && raw !== undefined) {
+    const to = `${deps.settings.quarantinePrefix}${mail.messageId}`;
+    await deps.raw.move(inboundKey, to);
+    s3Key = to;
+  }
+  const ack = acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: false, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
+  const now = deps.clock.now().toISOString();
+  const ticket: Ticket = {
+    reference,
+    source: 'mail',
+    status: 'open',
+    flagged: quarantine.length > 0,
+    ...(quarantine.length > 0 ? { quarantine } : {}),
+    sesMessageId: mail.messageId,
+    ...(parsed.messageId === undefined ? {} : { messageId: parsed.messageId }),
+    ...(mail.source === undefined ? {} : { envelopeFrom: mail.source }),
+    ...(parsed.from === undefined ? {} : { from: parsed.from }),
+    subject: snippetOf(parsed.subject ?? '(no subject)', 300),
+    receivedAt: mail.timestamp ?? now,
+    snippet: snippetOf(parsed.text, 500),
+    attachments: parsed.attachments.slice(0, 50),
+    ...(s3Key === undefined ? {} : { s3Key }),
+    verdicts,
+    ...(parsed.problem === undefined ? {} : { problem: parsed.problem }),
+    acknowledgement: !deps.settings.acknowledge
+      ? { state: 'skipped', reason: 'acknowledgements_off' }
+      : ack.send
+        ? { state: 'pending', to: ack.to }
+        : { state: 'skipped', reason: ack.reason },
+    replies: [],
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deps.tickets.create(ticket);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // Another delivery of the same message won the race: it sends what there is to send.
+    return { kind: 'duplicate', reference };
+  }
+  const done = await finishSteps(deps, ticket, parsed);
+  return { kind: 'ticket', reference, acknowledged: done.acknowledgement.state === 'sent' };
+}
+
+/** The acknowledgement (claimed before sending: at most once) and the operator's notice (once). */
+async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMessage): Promise<Ticket> {
+  let current = ticket;
+  if (current.acknowledgement.state === 'pending' && current.acknowledgement.to !== undefined) {
+    const to = current.acknowledgement.to;
+    try {
+      current = await deps.tickets.update(current, { acknowledgement: { ...current.acknowledgement, state: 'sending' } });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return current;
+    }
+    const count = await deps.countAcknowledgement(to);
+    if (count > 1) {
+      current = await deps.tickets.update(current, { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } });
+    } else {
+      const subject = `Re: ${current.subject} [${current.reference}]`.replace(/[\r\n]+/g, ' ').slice(0, 250);
+      const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
+      const sent = await deps.mail.send({
+        to: [to],
+        subject,
+        text: acknowledgementText(current),
+        autoSubmitted: 'auto-replied',
+        ...(current.messageId === undefined ? {} : { inReplyTo: current.messageId }),
+        ...(references.length === 0 ? {} : { references }),
+      });
+      await deps.tickets.rememberSent(sent.messageId, current.reference);
+      current = await deps.tickets.update(current, { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at: deps.clock.now().toISOString() } });
+    }
+  }
+  if (current.operatorNotifiedAt === undefined) {
+    const claimed = await deps.tickets.update(current, { operatorNotifiedAt: deps.clock.now().toISOString() }).catch((error: unknown) => {
+      if (error instanceof ConflictError) return undefined;
+      throw error;
+    });
+    if (claimed !== undefined) {
+      current = claimed;
+      await deps.notifyOperator(operatorNotice(current));
+    }
+  }
+  return current;
+}
+
+function acknowledgementText(ticket: Ticket): string {
+  return [
+    'Hello,',
+    '',
+    `we received your message "${ticket.subject}" and opened support request ${ticket.reference}.`,
+    'A person reads every request and answers from this address, usually within a few working days.',
+    `Please keep ${ticket.reference} in the subject if you write again about the same matter.`,
+    '',
+    'This is an automatic acknowledgement; no need to reply to it.',
+  ].join('\n');
+}
+
+function operatorNotice(ticket: Ticket): { subject: string; text: string } {
+  const who = ticket.from?.address ?? plainAddress(ticket.envelopeFrom) ?? 'an unknown sender';
+  return {
+    subject: `${ticket.flagged ? 'Quarantined mail' : 'New support request'} ${ticket.reference}`,
+    text: [
+      `${ticket.flagged ? 'Quarantined' : 'New'} support request ${ticket.reference} from ${who}.`,
+      `Subject: ${ticket.subject}`,
+      ...(ticket.quarantine === undefined ? [] : [`Quarantined for: ${ticket.quarantine.join(', ')} (not answered).`]),
+      ...(ticket.problem === undefined ? [] : [`Note: ${ticket.problem}.`]),
+      `Acknowledgement: ${ticket.acknowledgement.state}${ticket.acknowledgement.reason === undefined ? '' : ` (${ticket.acknowledgement.reason})`}.`,
+      '',
+      ticket.snippet,
+    ].join('\n'),
+  };
+}
