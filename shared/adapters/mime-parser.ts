@@ -47,6 +47,15 @@ function sizeOf(content: ArrayBuffer | Uint8Array | string): number {
   return content.byteLength;
 }
 
+/** A multipart message whose outer closing boundary (`--boundary--`) never comes was cut short. */
+function truncatedMultipart(raw: Buffer, contentType: string | undefined): boolean {
+  if (contentType === undefined || !/^multipart\//i.test(contentType.trim())) return false;
+  const boundary = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const value = boundary?.[1] ?? boundary?.[2];
+  if (value === undefined) return false;
+  return !raw.includes(`--${value}--`, 0, 'latin1');
+}
+
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length === 0) return { problem: 'the message is empty', text: '', attachments: [], headers: {} };
   try {
@@ -67,6 +76,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
       ...(email.references === undefined ? {} : { references: email.references }),
     };
     if (email.headers.length === 0) parsed.problem = 'no headers could be read: the object may be truncated or not a mail message';
+    else if (truncatedMultipart(raw, headers['content-type'])) parsed.problem = 'the message seems truncated: its last MIME part has no closing boundary';
     else if (from === undefined) parsed.problem = 'the message has no readable From address';
     return parsed;
   } catch (error) {

@@ -84,7 +84,11 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
     return { kind: 'duplicate', reference };
   }
   const inboundKey = `${deps.settings.inboundPrefix}${mail.messageId}`;
-  const raw = await deps.raw.read(inboundKey);
+  const quarantineKey = `${deps.settings.quarantinePrefix}${mail.messageId}`;
+  // A delivery that stopped after moving the object to quarantine left it there.
+  const inbound = await deps.raw.read(inboundKey);
+  const alreadyQuarantined = inbound === undefined ? await deps.raw.read(quarantineKey) : undefined;
+  const raw = inbound ?? alreadyQuarantined;
   const parsed: ParsedMessage = raw === undefined ? { problem: `the raw message was not found at ${inboundKey}`, text: '', attachments: [], headers: {} } : await deps.parse(raw);
 
   const marker = parsed.headers[deps.settings.markerHeader.toLowerCase()];
@@ -92,7 +96,7 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
     const linkedTo = await deps.tickets.ticketOfSent(parsed.messageId);
     if (linkedTo !== undefined) {
       const ticket = await deps.tickets.get(linkedTo);
-      if (ticket !== undefined) {
+      if (ticket !== undefined && !(ticket.returned ?? []).some((entry) => entry.sesMessageId === mail.messageId)) {
         const returned = [...(ticket.returned ?? []), { at: deps.clock.now().toISOString(), sesMessageId: mail.messageId, s3Key: inboundKey }];
         await deps.tickets.update(ticket, { returned }).catch((error: unknown) => {
           if (!(error instanceof ConflictError)) throw error;
@@ -104,13 +108,16 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
 
   const verdicts = verdictsOf(receipt);
   const quarantine = quarantineReasons(verdicts);
-  let s3Key = raw === undefined ? undefined : inboundKey;
-  if (quarantine.length > 0 && raw !== undefined) {
-    const to = `${deps.settings.quarantinePrefix}${mail.messageId}`;
-    await deps.raw.move(inboundKey, to);
-    s3Key = to;
+  let s3Key = inbound !== undefined ? inboundKey : alreadyQuarantined !== undefined ? quarantineKey : undefined;
+  if (quarantine.length > 0 && inbound !== undefined) {
+    await deps.raw.move(inboundKey, quarantineKey);
+    s3Key = quarantineKey;
   }
-  const ack = acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: false, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
+  // Without readable headers nothing says answering is safe (a list, a bounce, our own mail).
+  const unreadable = Object.keys(parsed.headers).length === 0 || (parsed.problem !== undefined && parsed.from === undefined);
+  const ack = unreadable
+    ? ({ send: false, reason: 'unreadable' } as const)
+    : acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: false, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
   const now = deps.clock.now().toISOString();
   const ticket: Ticket = {
     reference,
@@ -186,7 +193,13 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
     });
     if (claimed !== undefined) {
       current = claimed;
-      await deps.notifyOperator(operatorNotice(current));
+      try {
+        await deps.notifyOperator(operatorNotice(current));
+      } catch (error) {
+        // Taken back, so a redelivery (Lambda retries a failed asynchronous event) tells the operator.
+        await deps.tickets.update(current, { operatorNotifiedAt: undefined }).catch(() => undefined);
+        throw error;
+      }
     }
   }
   return current;
