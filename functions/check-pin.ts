@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { httpHandler } from '../shared/http/handler';
-import { noBody, queryParams } from '../shared/http/input';
+import { noBodyOrEmptyObject, queryParams } from '../shared/http/input';
 import { pinIdOf } from '../shared/http/pin-path';
 import { json } from '../shared/http/responses';
 import { checkPin } from '../shared/use-cases/reconcile';
@@ -13,7 +13,7 @@ import { reconcileDeps } from '../shared/wiring-reconcile';
  */
 export const handler = httpHandler(async (event) => {
   const pinId = pinIdOf(event);
-  if (event.body !== undefined && event.body !== '' && event.body !== '{}') noBody(event);
+  noBodyOrEmptyObject(event);
   queryParams(event, z.strictObject({}));
   return json(200, await checkPin(reconcileDeps(), pinId));
 }, { securityLog: safeSecurityLog });

@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { httpHandler } from '../shared/http/handler';
-import { noBody, queryParams } from '../shared/http/input';
+import { noBodyOrEmptyObject, queryParams } from '../shared/http/input';
 import { pinIdOf } from '../shared/http/pin-path';
 import { json } from '../shared/http/responses';
 import { copyPin } from '../shared/use-cases/pins';
@@ -10,7 +10,7 @@ import { pinDeps } from '../shared/wiring-pins';
 /** POST /pins/{id}/copy (operator): a new draft with the content of any record. */
 export const handler = httpHandler(async (event) => {
   const pinId = pinIdOf(event);
-  if (event.body !== undefined && event.body !== '' && event.body !== '{}') noBody(event);
+  noBodyOrEmptyObject(event);
   queryParams(event, z.strictObject({}));
   return json(201, await copyPin(pinDeps(), pinId));
 }, { securityLog: safeSecurityLog });

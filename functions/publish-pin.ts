@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { httpHandler } from '../shared/http/handler';
-import { noBody, queryParams } from '../shared/http/input';
+import { noBodyOrEmptyObject, queryParams } from '../shared/http/input';
 import { pinIdOf } from '../shared/http/pin-path';
 import { json } from '../shared/http/responses';
 import { publishPin } from '../shared/use-cases/publish';
@@ -15,7 +15,7 @@ import { publishDeps } from '../shared/wiring-publish';
  */
 export const handler = httpHandler(async (event) => {
   const pinId = pinIdOf(event);
-  if (event.body !== undefined && event.body !== '' && event.body !== '{}') noBody(event);
+  noBodyOrEmptyObject(event);
   queryParams(event, z.strictObject({}));
   const answer = await publishPin(publishDeps(), pinId);
   const { retryAfterSeconds, ...body } = answer;

@@ -105,6 +105,11 @@ export function pathParams<S extends z.core.$ZodType>(event: APIGatewayProxyEven
   return parseWith(schema, event.pathParameters ?? {}, 'path');
 }
 
+/** For action routes (POST without fields): nothing, or an empty JSON object, is accepted. */
+export function noBodyOrEmptyObject(event: APIGatewayProxyEventV2): void {
+  if (event.body !== '{}') noBody(event);
+}
+
 /** Refuses a body on routes that take none (a GET with a body is malformed). */
 export function noBody(event: APIGatewayProxyEventV2): void {
   if (event.body !== undefined && event.body !== '') {

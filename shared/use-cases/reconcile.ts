@@ -4,7 +4,7 @@ import { normalizeText, pinDetail, type PinRecord } from '../domain/pins';
 import { checkPublishedPin } from './pin-check';
 import { operatorErrorFor } from './pinterest-refusals';
 import { nextRecord } from './pins';
-import type { PinHoldersPort, PinterestPinFacts, PublishDeps } from './publish-ports';
+import type { PinterestPinFacts, PublishDeps } from './publish-ports';
 import { withPinterestToken } from './token-source';
 
 /**
@@ -294,7 +294,7 @@ export async function resolvePin(deps: ReconcileDeps, pinId: string, decision: {
     if (answer.data.board_id !== undefined && answer.data.board_id !== record.content.boardId) {
       throw new ConflictError(`Pin ${id} is on board ${answer.data.board_id}, not on this record's board ${record.content.boardId}`, record.status);
     }
-    const holder = await claimFor(deps.holders, env, id, pinId);
+    const holder = await deps.holders.claim(env, id, pinId);
     if (holder !== pinId) throw new ConflictError(`Pin ${id} is already held by record ${holder}`, record.status);
     const published = {
       pinterestPinId: id,
@@ -325,11 +325,6 @@ async function writeHolding(deps: ReconcileDeps, record: PinRecord, next: PinRec
     }
     throw error;
   }
-}
-
-/** Claims the Pin for the record unless another holds it; a holder the record itself left (an earlier try) counts as its own. */
-async function claimFor(holders: PinHoldersPort, env: PinterestEnvironment, pinterestPinId: string, pinId: string): Promise<string> {
-  return holders.claim(env, pinterestPinId, pinId);
 }
 
 function isStuck(record: PinRecord, now: Date, minutes: number): boolean {

@@ -1,4 +1,5 @@
 import { useLocalStack } from '../support/local-process';
+import { stackClient } from '../support/stack-client';
 
 const credential = 'e2e-pins-credential-0123456789abcdefgh';
 
@@ -10,32 +11,9 @@ const credential = 'e2e-pins-credential-0123456789abcdefgh';
  */
 describe('end to end: a Pin draft reviewed through the local stack', () => {
   const stack = useLocalStack('mdz-pins-', { LOCAL_OPERATOR_CREDENTIAL: credential });
-  const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
-  const api = (path: string, init: RequestInit = {}) => fetch(`${stack.urls.api}${path}`, { ...init, headers: operator });
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await api(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
+  const { api, send, connectSandbox } = stackClient(stack, credential);
 
-  async function control(action: string, body: unknown = {}): Promise<unknown> {
-    const res = await fetch(`${new URL(stack.urls.pinterestAuthorize).origin}/_emulator/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(200);
-    return res.json();
-  }
 
-  async function connectSandbox(): Promise<void> {
-    await control('set-consent-mode', { mode: 'approve' });
-    const link = await send('POST', '/oauth/start', { environment: 'sandbox' });
-    expect(link.status).toBe(201);
-    const opened = await fetch(String(link.json.url), { redirect: 'manual' });
-    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const back = (await fetch(opened.headers.get('location') ?? '', { redirect: 'manual' })).headers.get('location') ?? '';
-    expect((await fetch(back, { headers: { cookie } })).status).toBe(200);
-    const account = (await send('GET', '/account')).json as { environments: { sandbox: { status: string; accountId: string } } };
-    if (account.environments.sandbox.status === 'pending_confirmation') {
-      expect((await send('POST', '/account/confirm', { environment: 'sandbox', accountId: account.environments.sandbox.accountId })).status).toBe(200);
-    }
-  }
 
   it('draft → edit → approve → reject → history, image and listing → delete', async () => {
     await connectSandbox();

@@ -1,4 +1,5 @@
 import { useLocalStack } from '../support/local-process';
+import { stackClient } from '../support/stack-client';
 import { tinyPng } from '../support/publish-flow';
 
 const credential = 'e2e-publish-credential-0123456789abcdef';
@@ -25,34 +26,11 @@ interface ErrorBody {
  */
 describe('end to end: publishing one approved Pin through the local stack', () => {
   const stack = useLocalStack('mdz-publish-', { LOCAL_OPERATOR_CREDENTIAL: credential });
-  const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${stack.urls.api}${path}`, { method, headers: operator, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as Record<string, unknown> };
-  };
-  const emulatorWww = () => new URL(stack.urls.pinterestAuthorize).origin;
+  const { send, control, connectSandbox } = stackClient(stack, credential);
   const sandboxApi = () => /sandbox (http:\/\/127\.0\.0\.1:\d+\/v5)/.exec(stack.output())?.[1] ?? '';
 
-  async function control(action: string, body: unknown = {}): Promise<unknown> {
-    const res = await fetch(`${emulatorWww()}/_emulator/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(200);
-    return res.json();
-  }
   const pinCreates = async () => ((await control('requests')) as { requests: LoggedRequest[] }).requests.filter((r) => r.host === 'sandbox' && r.method === 'POST' && r.path === '/v5/pins');
 
-  async function connectSandbox(): Promise<void> {
-    await control('set-consent-mode', { mode: 'approve' });
-    const link = await send('POST', '/oauth/start', { environment: 'sandbox' });
-    expect(link.status).toBe(201);
-    const opened = await fetch(String(link.json.url), { redirect: 'manual' });
-    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const back = (await fetch(opened.headers.get('location') ?? '', { redirect: 'manual' })).headers.get('location') ?? '';
-    expect((await fetch(back, { headers: { cookie } })).status).toBe(200);
-    const account = (await send('GET', '/account')).json as { environments: { sandbox: { status: string; accountId: string } } };
-    if (account.environments.sandbox.status === 'pending_confirmation') {
-      expect((await send('POST', '/account/confirm', { environment: 'sandbox', accountId: account.environments.sandbox.accountId })).status).toBe(200);
-    }
-  }
 
   const png = tinyPng(10, 15);
   let pinId = '';

@@ -1,4 +1,5 @@
 import { useLocalStack } from '../support/local-process';
+import { stackClient } from '../support/stack-client';
 
 const credential = 'e2e-reconcile-credential-0123456789abcdef';
 
@@ -34,18 +35,8 @@ interface PinBody {
  */
 describe('end to end: reconciling unknown publish outcomes through the local stack', () => {
   const stack = useLocalStack('mdz-reconcile-', { LOCAL_OPERATOR_CREDENTIAL: credential, PUBLISH_MIN_GAP_SECONDS: '0' });
-  const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
-  const send = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${stack.urls.api}${path}`, { method, headers: operator, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
-  const emulatorWww = () => new URL(stack.urls.pinterestAuthorize).origin;
+  const { send, control, connectSandbox } = stackClient(stack, credential);
 
-  async function control(action: string, body: unknown = {}): Promise<unknown> {
-    const res = await fetch(`${emulatorWww()}/_emulator/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(200);
-    return res.json();
-  }
   const emulatorPins = async () => ((await control('pins', { environment: 'sandbox' })) as { pins: EmulatorPin[] }).pins;
   const sandboxRequests = async () => ((await control('requests')) as { requests: LoggedRequest[] }).requests.filter((r) => r.host === 'sandbox');
   const pinCreates = async () => (await sandboxRequests()).filter((r) => r.method === 'POST' && r.path === '/v5/pins');
@@ -73,19 +64,6 @@ describe('end to end: reconciling unknown publish outcomes through the local sta
     }
   }
 
-  async function connectSandbox(): Promise<void> {
-    await control('set-consent-mode', { mode: 'approve' });
-    const link = await send('POST', '/oauth/start', { environment: 'sandbox' });
-    expect(link.status).toBe(201);
-    const opened = await fetch(String(link.json.url), { redirect: 'manual' });
-    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const back = (await fetch(opened.headers.get('location') ?? '', { redirect: 'manual' })).headers.get('location') ?? '';
-    expect((await fetch(back, { headers: { cookie } })).status).toBe(200);
-    const account = (await send('GET', '/account')).json as { environments: { sandbox: { status: string; accountId: string } } };
-    if (account.environments.sandbox.status === 'pending_confirmation') {
-      expect((await send('POST', '/account/confirm', { environment: 'sandbox', accountId: account.environments.sandbox.accountId })).status).toBe(200);
-    }
-  }
 
   async function approvedDraft(boardId: string, title: string): Promise<string> {
     const created = await send('POST', '/pins', { environment: 'sandbox', boardId, title, description: 'Raked at dawn.', imageUrl: 'https://images.example.com/garden.jpg' });

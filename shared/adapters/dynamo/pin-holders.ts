@@ -23,8 +23,9 @@ export class PinHolders implements PinHoldersPort {
       } catch (error) {
         if (!(error instanceof StaleRecordError)) throw error;
         const holder = await this.holderOf(env, pinterestPinId);
+        if (holder !== undefined) return holder;
         // Released between the two requests: claim again rather than answer without an item.
-        if (holder !== undefined || attempt >= 2) return holder ?? (await this.holderOf(env, pinterestPinId)) ?? pinId;
+        if (attempt >= 2) throw error;
       }
     }
   }
