@@ -23,6 +23,8 @@ export interface BindResources {
   bucket: s3.Bucket;
   /** The verified SES identity mail is sent from (an address; its domain is granted too). */
   senderEmail: string;
+  /** The support address acknowledgements and replies come from (SUPPORT_EMAIL; its domain too). */
+  supportEmail: string;
   /**
    * The stack's functions by id: the targets of `invokes` grants, each built with its fixed name
    * (`invokedFunctionName`). Needed only by a function that invokes another.
@@ -201,15 +203,19 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
     );
   }
 
-  if (grants.sendMail === true) {
-    const domain = resources.senderEmail.split('@')[1] ?? resources.senderEmail;
+  // SES checks the From identity: the address, or the verified domain it belongs to.
+  const identities = new Set<string>();
+  const addIdentity = (address: string) => {
+    identities.add(address);
+    identities.add(address.split('@')[1] ?? address);
+  };
+  if (grants.sendMail === true) addIdentity(resources.senderEmail);
+  if (grants.supportMail === true) addIdentity(resources.supportEmail);
+  if (identities.size > 0) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...iamActions.sendMail],
-        resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: resources.senderEmail }),
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
-        ],
+        resources: [...identities].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
       }),
     );
   }

@@ -80,6 +80,7 @@ export class PublisherStack extends Stack {
       bucket: this.data.bucket,
       secretPrefix,
       senderEmail: settings.SENDER_EMAIL,
+      supportEmail: settings.SUPPORT_EMAIL,
       functions: built,
     };
     for (const [fnId, spec] of specEntries) bind(built[fnId], spec.grants, resources);

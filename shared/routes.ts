@@ -48,8 +48,10 @@ export interface Grants {
   secrets?: Partial<Record<SecretScope, Permission>>;
   /** Key prefixes in the data bucket (image bytes, raw mail). */
   bucket?: Record<string, Permission>;
-  /** May send mail as the verified sender identity. */
+  /** May send mail as the verified sender identity (SENDER_EMAIL: operator notices). */
   sendMail?: boolean;
+  /** May send mail as the support address (SUPPORT_EMAIL: acknowledgements and replies to requesters). */
+  supportMail?: boolean;
   /**
    * Functions (ids in `functionSpecs`) this one may start asynchronously (Lambda `Invoke`,
    * `InvocationType: Event`), itself included. Plain strings: typing them as FunctionId would make
@@ -103,6 +105,7 @@ export function grants(...parts: readonly Grants[]): Grants {
     if (part.secrets !== undefined) merged.secrets = mergeLevels(permissionCapabilities, merged.secrets, part.secrets);
     if (part.bucket !== undefined) merged.bucket = mergeLevels(permissionCapabilities, merged.bucket, part.bucket);
     if (part.sendMail !== undefined) merged.sendMail = merged.sendMail === true || part.sendMail;
+    if (part.supportMail !== undefined) merged.supportMail = merged.supportMail === true || part.supportMail;
     if (part.invokes !== undefined) merged.invokes = [...new Set([...(merged.invokes ?? []), ...part.invokes])];
   }
   return merged;
@@ -119,6 +122,12 @@ export interface FunctionSpec {
   assets?: readonly string[];
   /** Calls Pinterest: only such functions may bundle the Pinterest client (a budget test checks). */
   callsPinterest?: true;
+  /**
+   * Invoked asynchronously by an AWS service (an SES receipt rule's Lambda action): the stack lets that
+   * service invoke it from this account only, and sets how Lambda retries a failed event and how long
+   * it keeps one.
+   */
+  asyncSource?: { service: 'ses'; retryAttempts: 0 | 1 | 2; maxEventAgeSeconds: number };
 }
 
 /**
@@ -140,6 +149,12 @@ const tokenUsing = { tables: { workflow: 'RW' }, secrets: { tokens: 'RW', app: '
  * request, and a PutItem that restarts an expired counter. Writes only.
  */
 const clientLimiting = { tables: { state: 'W' } } as const satisfies Grants;
+
+/**
+ * Raw mail in the data bucket: received under `mail/inbound/`, moved under `mail/quarantine/` when a
+ * verdict says so (read both: a redelivery finds the object where the first delivery left it).
+ */
+const rawMail = { bucket: { 'mail/inbound/': 'RW', 'mail/quarantine/': 'RW' } } as const satisfies Grants;
 
 /** The Pinterest app id and secret (`app/pinterest-client`). */
 const pinterestApp = { secrets: { app: 'RO' } } as const satisfies Grants;
@@ -408,6 +423,50 @@ export const functionSpecs = {
     // revoked connection's secret. App: HTTP Basic at the token endpoint. Mail: operator notices.
     grants: /* @__PURE__ */ grants(securityLogging, pinterestApp, { tables: { workflow: 'RW' }, secrets: { tokens: 'RW' }, sendMail: true }),
   },
+  receiveMail: {
+    entry: 'functions/receive-mail.ts',
+    description: 'Inbound support mail (SES receipt rule, asynchronous): a ticket per message, quarantine, safe acknowledgements, the operator told',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    // SES invokes it with the event; Lambda retries a failed one twice, each delivery finishing what
+    // the last left (idempotent on SES's message id). Six hours, then the event is dropped (issue 22
+    // adds the failure destination and its alarm).
+    asyncSource: { service: 'ses', retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 },
+    // Workflow: the ticket (conditional create and updates) and the sent-mail index. State: the
+    // per-sender acknowledgement counter. Bucket: reads the raw message, moves it to quarantine.
+    // Keys: the marker check and the counter's keyed hash. Mail: acknowledgements as SUPPORT_EMAIL,
+    // the operator's notice as SENDER_EMAIL.
+    grants: /* @__PURE__ */ grants(rawMail, { tables: { workflow: 'RW', state: 'W' }, secrets: { keys: 'RO' }, sendMail: true, supportMail: true }),
+  },
+  listTickets: {
+    entry: 'functions/list-tickets.ts',
+    description: 'Lists support tickets of one status, newest first, with their verdicts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' } }),
+  },
+  getTicket: {
+    entry: 'functions/get-ticket.ts',
+    description: 'Shows a support ticket: headers and text read from the raw message, attachments, replies',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RO' }, bucket: { 'mail/inbound/': 'RO', 'mail/quarantine/': 'RO' } }),
+  },
+  replyTicket: {
+    entry: 'functions/reply-ticket.ts',
+    description: "Sends the operator's reply to a ticket's requester from SUPPORT_EMAIL, threaded, and records it",
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    // The ticket (a reply is claimed before it is sent) and the sent-mail index; the marker needs the key.
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' }, supportMail: true }),
+  },
+  closeTicket: {
+    entry: 'functions/close-ticket.ts',
+    description: 'Closes a support ticket',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functionSpecs;
@@ -481,6 +540,10 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/pins/{id}/check', fn: 'checkPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/copy', fn: 'copyPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/resolve', fn: 'resolvePin', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/support/tickets', fn: 'listTickets', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/support/tickets/{id}', fn: 'getTicket', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/support/tickets/{id}/reply', fn: 'replyTicket', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/support/tickets/{id}/close', fn: 'closeTicket', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -63,6 +63,9 @@ export class PublisherFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
+      ...(spec.asyncSource === undefined
+        ? {}
+        : { retryAttempts: spec.asyncSource.retryAttempts, maxEventAge: Duration.seconds(spec.asyncSource.maxEventAgeSeconds) }),
       timeout: Duration.seconds(spec.timeoutSeconds),
       description: spec.description,
       role: this.role,
@@ -96,5 +99,12 @@ export class PublisherFunction extends Construct {
             }),
       },
     });
+    if (spec.asyncSource !== undefined) {
+      // The service may invoke it on behalf of this account only (a receipt rule of another account cannot).
+      this.fn.addPermission('InvokedBySes', {
+        principal: new iam.ServicePrincipal(`${spec.asyncSource.service}.amazonaws.com`),
+        sourceAccount: Stack.of(this).account,
+      });
+    }
   }
 }

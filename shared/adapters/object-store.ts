@@ -40,6 +40,18 @@ export class ObjectStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  /**
+   * Moves an object to another key: copied (read, then written) before the original is deleted, so
+   * a crash in between leaves two copies, never none. Nothing to move is not an error (a repeated move).
+   */
+  async move(from: string, to: string, contentType: string): Promise<boolean> {
+    const object = await this.get(from);
+    if (object === undefined) return false;
+    await this.put(to, object.body, object.contentType ?? contentType);
+    await this.delete(from);
+    return true;
+  }
+
   /** Every key under `prefix`, following continuation tokens. */
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];

@@ -13,6 +13,11 @@ export class OperatorMail implements OperatorNotifier {
   ) {}
 
   async notify(notice: Parameters<OperatorNotifier['notify']>[0]): Promise<void> {
+    await this.tell(notice);
+  }
+
+  /** Any notice: a subject and a text. */
+  async tell(notice: { subject: string; text: string }): Promise<void> {
     await this.mailer.send({ to: [this.to], subject: `[MiraDigitalZen Publisher] ${notice.subject}`, text: notice.text, autoSubmitted: 'auto-generated' });
   }
 }

@@ -12,8 +12,11 @@ export interface OutgoingMail {
   to: string[];
   subject: string;
   text: string;
-  /** `auto-replied` for acknowledgements, `auto-generated` for notices (RFC 3834). */
-  autoSubmitted: 'auto-replied' | 'auto-generated';
+  /**
+   * `auto-replied` for acknowledgements, `auto-generated` for notices (RFC 3834); `no` for what a
+   * person wrote (the operator's replies), which then carries no Auto-Submitted header.
+   */
+  autoSubmitted: 'auto-replied' | 'auto-generated' | 'no';
   replyTo?: string;
   inReplyTo?: string;
   references?: string[];
@@ -71,7 +74,7 @@ export class SesMailer {
       ...(mail.replyTo === undefined ? {} : { replyTo: mail.replyTo }),
       ...(mail.inReplyTo === undefined ? {} : { inReplyTo: mail.inReplyTo }),
       ...(mail.references === undefined ? {} : { references: mail.references }),
-      headers: { 'Auto-Submitted': mail.autoSubmitted, [MARKER_HEADER]: marker },
+      headers: { ...(mail.autoSubmitted === 'no' ? {} : { 'Auto-Submitted': mail.autoSubmitted }), [MARKER_HEADER]: marker },
     });
     const raw = await composer.compile().build();
     return { raw, messageId, marker };

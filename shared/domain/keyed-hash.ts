@@ -16,6 +16,7 @@ export type HashPurpose =
   | 'oauth-nonce'
   | 'pseudonym'
   | 'email-subject'
+  | 'mail-recipient'
   | 'mail-marker';
 
 export function keyedHash(key: Buffer, purpose: HashPurpose, value: string): string {

@@ -40,7 +40,23 @@ export const ticketSchema = z.object({
   operatorNotifiedAt: z.optional(z.string()),
   /** Our own mail that came back (a loop): kept and linked, never answered. */
   returned: z.optional(z.array(z.object({ at: z.string(), sesMessageId: z.string(), s3Key: z.string() }))),
-  replies: z.array(z.object({ at: z.string(), to: z.string(), messageId: z.string(), text: z.string() })),
+  /**
+   * The operator's replies, oldest first. Each is recorded `sending` before it goes to SES, then
+   * `sent` with its Message-ID, or `failed` (SES refused it: nothing went out).
+   */
+  replies: z.array(
+    z.object({
+      id: z.string(),
+      at: z.string(),
+      to: z.string(),
+      subject: z.string(),
+      text: z.string(),
+      state: z.enum(['sending', 'sent', 'failed']),
+      messageId: z.optional(z.string()),
+      sentAt: z.optional(z.string()),
+    }),
+  ),
+  closedAt: z.optional(z.string()),
   /** A request about personal data (the form's data access or deletion topics). */
   privacyCandidate: z.optional(z.enum(['data_access', 'data_deletion'])),
   version: z.number(),

@@ -24,6 +24,7 @@ function build(grants: Grants) {
     bucket: data.bucket,
     secretPrefix: 'mdz-publisher/',
     senderEmail: 'info@ecooffice.net',
+    supportEmail: 'help@support.ecooffice.test',
   });
   const template = Template.fromStack(stack);
   const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
@@ -37,6 +38,11 @@ function build(grants: Grants) {
       .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
       .sort();
   return { app, template, stack, data, statements, ref, actionsOn };
+}
+
+/** The SES identity names in a statement's resources (each ARN ends in `:identity/<name>`). */
+function identitiesOf(resource: unknown): string[] {
+  return [...JSON.stringify(resource).matchAll(/:identity\/([^"]+)"/g)].map((m) => m[1] ?? '').sort();
 }
 
 describe('bind (environment and least privilege in one call)', () => {
@@ -121,8 +127,16 @@ describe('bind (environment and least privilege in one call)', () => {
 
   it('scopes mail to the sender identity', () => {
     const ses = probe.statements.find((s) => s.Action === 'ses:SendRawEmail');
-    expect(JSON.stringify(ses?.Resource)).toContain('identity/info@ecooffice.net');
-    expect(JSON.stringify(ses?.Resource)).toContain('identity/ecooffice.net');
+    expect(identitiesOf(ses?.Resource)).toEqual(['ecooffice.net', 'info@ecooffice.net']);
+  });
+
+  it('scopes support mail to the support identity, and both grants to both identities', () => {
+    const support = build({ supportMail: true }).statements.find((s) => s.Action === 'ses:SendRawEmail');
+    expect(identitiesOf(support?.Resource)).toEqual(['help@support.ecooffice.test', 'support.ecooffice.test']);
+    const both = build({ sendMail: true, supportMail: true }).statements.filter((s) => s.Action === 'ses:SendRawEmail');
+    expect(both).toHaveLength(1);
+    expect(identitiesOf(both[0]?.Resource)).toEqual(['ecooffice.net', 'help@support.ecooffice.test', 'info@ecooffice.net', 'support.ecooffice.test']);
+    expect(build({ tables: { workflow: 'RO' } }).statements.some((s) => s.Action === 'ses:SendRawEmail')).toBe(false);
   });
 
   it('leaves no unacknowledged cdk-nag finding', () => {
@@ -152,7 +166,7 @@ describe('bind: invokes (Lambda InvokeFunction on exactly the named functions)',
     );
     for (const [id, grants] of Object.entries(specs)) {
       const target = functions[id];
-      if (target !== undefined) bind(target, grants, { tables: data.tables, bucket: data.bucket, secretPrefix: 'mdz-publisher/', senderEmail: 'info@ecooffice.net', functions });
+      if (target !== undefined) bind(target, grants, { tables: data.tables, bucket: data.bucket, secretPrefix: 'mdz-publisher/', senderEmail: 'info@ecooffice.net', supportEmail: 'help@support.ecooffice.test', functions });
     }
     // Template.fromStack fails on a dependency cycle (a function whose policy or environment referred to itself).
     const template = Template.fromStack(stack);
@@ -211,7 +225,7 @@ describe('bind: invokes (Lambda InvokeFunction on exactly the named functions)',
     const stack = new Stack(app, 'Unnamed');
     const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30 });
     const job = new PublisherFunction(stack, 'job', { spec: specOf({}), settings: {}, logRetention: logs.RetentionDays.THREE_MONTHS });
-    const resources = { tables: data.tables, bucket: data.bucket, secretPrefix: 'p/', senderEmail: 'info@ecooffice.net', functions: { job } };
+    const resources = { tables: data.tables, bucket: data.bucket, secretPrefix: 'p/', senderEmail: 'info@ecooffice.net', supportEmail: 'help@support.ecooffice.test', functions: { job } };
     expect(() => {
       bind(job, { invokes: ['job'] }, resources);
     }).toThrow('job is invoked by job but was built without a fixed name');

@@ -124,6 +124,17 @@ describe('the effective grants of every function', () => {
       resolvePin: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
       sweepPublishing: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
       reconcilePins: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO', app: 'RO', tokens: 'RW' }, sendMail: true },
+      receiveMail: {
+        tables: { workflow: 'RW', state: 'W' },
+        secrets: { keys: 'RO' },
+        bucket: { 'mail/inbound/': 'RW', 'mail/quarantine/': 'RW' },
+        sendMail: true,
+        supportMail: true,
+      },
+      listTickets: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' } },
+      getTicket: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' }, bucket: { 'mail/inbound/': 'RO', 'mail/quarantine/': 'RO' } },
+      replyTicket: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, supportMail: true },
+      closeTicket: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
     });
   });
 });
@@ -212,6 +223,24 @@ const steps = {
   shareMedia: { 'table:workflow': ['dynamodb:UpdateItem'], 'bucket:media/': ['s3:GetObject'] },
   /** PublishPacing.reserve → conditional UpdateItems on the environment's counter; a GetItem when refused. */
   pacePublish: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** TicketStore.get / ticketOfSent → DynamoTable.get. */
+  readTicket: { 'table:workflow': ['dynamodb:GetItem'] },
+  /** TicketStore.list → query on the byStatus index. */
+  listTickets: { 'table:workflow': ['dynamodb:Query'] },
+  /** TicketStore.create → DynamoTable.create (a conditional PutItem). */
+  createTicket: { 'table:workflow': ['dynamodb:PutItem'] },
+  /** TicketStore.update → transition (UpdateItem; GetItem when it loses). */
+  changeTicket: { 'table:workflow': ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** TicketStore.rememberSent → DynamoTable.batchPut (BatchWriteItem). */
+  rememberSentMail: { 'table:workflow': ['dynamodb:BatchWriteItem'] },
+  /** ObjectStore.get of the raw message, where the first delivery may have left it. */
+  readRawMail: { 'bucket:mail/inbound/': ['s3:GetObject'], 'bucket:mail/quarantine/': ['s3:GetObject'] },
+  /** ObjectStore.move: GetObject, PutObject under quarantine, DeleteObject of the original. */
+  moveRawMail: { 'bucket:mail/inbound/': ['s3:GetObject', 's3:DeleteObject'], 'bucket:mail/quarantine/': ['s3:PutObject'] },
+  /** AcknowledgementCounter.count → DynamoTable.increment (UpdateItem, PutItem to restart); keyed hash. */
+  countAcknowledgement: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:PutItem'], 'secret:keys': ['secretsmanager:GetSecretValue'] },
+  /** SesMailer.send From SUPPORT_EMAIL (acknowledgements, replies): the `supportMail` grant; the marker needs the key. */
+  sendSupportMail: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
   /** PinHolders.claim → DynamoTable.create (conditional PutItem), holderOf → get. */
   pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
 } as const satisfies Record<string, Step>;
@@ -278,6 +307,14 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   reconcilePins: ['readPins', 'changePin', 'pinHolders', ...tokenSource, 'writeSecurityLog'],
   // copyPin: the source, the new record, the image shared (let go again if the bytes are gone).
   copyPin: ['readPins', 'readBoards', 'createPinRecord', 'shareMedia', 'releaseMedia', 'writeSecurityLog'],
+  // receiveMail (no HTTP, no security log): the ticket, the raw message (moved to quarantine), our
+  // marker checked, the acknowledgement counted and sent, the operator told.
+  receiveMail: ['readTicket', 'readRawMail', 'moveRawMail', 'hashingKey', 'createTicket', 'changeTicket', 'rememberSentMail', 'countAcknowledgement', 'sendSupportMail', 'sendOperatorMail'],
+  listTickets: ['listTickets', 'writeSecurityLog'],
+  getTicket: ['readTicket', 'readRawMail', 'writeSecurityLog'],
+  // replyToTicket: the reply claimed on the ticket, sent, its Message-ID remembered, the outcome recorded.
+  replyTicket: ['readTicket', 'changeTicket', 'sendSupportMail', 'rememberSentMail', 'writeSecurityLog'],
+  closeTicket: ['readTicket', 'changeTicket', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -321,7 +358,7 @@ function neededGrants(path: readonly StepName[]): Grants {
     const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.secrets, a)));
     return { secrets: { [name]: weakestLevel(permissionCapabilities, capabilities) } };
   });
-  return grants(...parts, path.includes('sendOperatorMail') ? { sendMail: true } : {});
+  return grants(...parts, path.includes('sendOperatorMail') ? { sendMail: true } : {}, path.includes('sendSupportMail') ? { supportMail: true } : {});
 }
 
 /** Where a spec's grants differ from what its code path needs: unused grants and missing ones. */
@@ -335,7 +372,8 @@ function grantsMismatch(fnId: FunctionId, granted: Grants): string[] {
       if (have[name] !== want[name]) problems.push(`${fnId} ${kind}.${name}: granted ${have[name] ?? 'nothing'}, its code path needs ${want[name] ?? 'nothing'}`);
     }
   }
-  if ((granted.sendMail ?? false) !== (needed.sendMail ?? false)) problems.push(`${fnId} sendMail: granted ${String(granted.sendMail)}, no step sends mail`);
+  if ((granted.sendMail ?? false) !== (needed.sendMail ?? false)) problems.push(`${fnId} sendMail: granted ${String(granted.sendMail)}, its code path ${needed.sendMail === true ? 'sends' : 'sends no'} operator mail`);
+  if ((granted.supportMail ?? false) !== (needed.supportMail ?? false)) problems.push(`${fnId} supportMail: granted ${String(granted.supportMail)}, its code path ${needed.supportMail === true ? 'sends' : 'sends no'} support mail`);
   const invokes = { have: new Set(granted.invokes ?? []), want: new Set(needed.invokes ?? []) };
   for (const id of new Set([...invokes.have, ...invokes.want])) {
     if (invokes.have.has(id) !== invokes.want.has(id)) {
@@ -422,7 +460,12 @@ interface PolicyResource {
 
 describe('the synthesized policies', () => {
   const stack = new PublisherStack(testApp(), 'Grants', {
-    settings: { PUBLIC_BASE_URL: 'https://publisher.example.test', OPERATOR_NOTIFY_EMAIL: 'operator@example.test', SENDER_EMAIL: 'info@ecooffice.net' },
+    settings: {
+      PUBLIC_BASE_URL: 'https://publisher.example.test',
+      OPERATOR_NOTIFY_EMAIL: 'operator@example.test',
+      SENDER_EMAIL: 'publisher@notices.ecooffice.net',
+      SUPPORT_EMAIL: 'info@ecooffice.net',
+    },
   });
   const template = Template.fromStack(stack);
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[];
@@ -439,7 +482,8 @@ describe('the synthesized policies', () => {
       if (text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `table:${name}/index`;
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
-    if (text.includes(':ses:') && text.includes(':identity/')) return 'ses:identity';
+    const identity = /:ses:.*:identity\/([^"]+)"/.exec(text);
+    if (identity) return `ses:identity/${identity[1] ?? ''}`;
     const bucketId = logicalId(stack.data.bucket);
     if (text === JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] })) return 'bucket';
     const objects = new RegExp(`^\\{"Fn::Join":\\["",\\[\\{"Fn::GetAtt":\\["${bucketId}","Arn"\\]\\},"/(.*)\\*"\\]\\]\\}$`).exec(text);
@@ -475,8 +519,12 @@ describe('the synthesized policies', () => {
     for (const [scope, level] of Object.entries(spec.secrets ?? {}) as [SecretScope, Permission][]) {
       for (const capability of permissionCapabilities[level]) for (const action of iamActions.secrets[capability]) out.push(`secret:${scope} ${action}`);
     }
-    // The sender identity: its address and its domain.
-    if (spec.sendMail === true) for (const action of iamActions.sendMail) out.push(`ses:identity ${action}`, `ses:identity ${action}`);
+    // The sender identity (operator notices) and the support identity: each address and its domain.
+    const identities = new Set([
+      ...(spec.sendMail === true ? ['publisher@notices.ecooffice.net', 'notices.ecooffice.net'] : []),
+      ...(spec.supportMail === true ? ['info@ecooffice.net', 'ecooffice.net'] : []),
+    ]);
+    for (const identity of identities) for (const action of iamActions.sendMail) out.push(`ses:identity/${identity} ${action}`);
     for (const id of spec.invokes ?? []) for (const action of iamActions.invokes) out.push(`function:${id} ${action}`);
     // Object actions on the prefix; listing on the bucket (limited to the prefix by a condition).
     for (const [prefix, level] of Object.entries<Permission>(spec.bucket ?? {})) {

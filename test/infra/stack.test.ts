@@ -147,6 +147,26 @@ describe('the publisher stack', () => {
     expect(functionSpecs.publishPin.timeoutSeconds).toBeLessThan(publishLeaseSeconds);
   });
 
+  it('lets SES of this account only invoke the inbound mail function, asynchronously retried twice within six hours', () => {
+    const fnId = stack.getLogicalId(stack.functions.receiveMail.fn.node.defaultChild as never);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'ses.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      Qualifier: '$LATEST',
+    });
+    // SES may invoke no other function.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as Array<{ Properties: { Principal: string; FunctionName: unknown } }>;
+    const bySes = permissions.filter((p) => p.Properties.Principal === 'ses.amazonaws.com');
+    expect(bySes.map((p) => JSON.stringify(p.Properties.FunctionName))).toEqual([JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] })]);
+  });
+
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mdz-publisher/keys/hashing-key',

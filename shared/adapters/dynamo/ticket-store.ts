@@ -41,6 +41,20 @@ export class TicketStore implements TicketsPort {
     return this.table.transition(key(ticket.reference), { version: ticket.version }, set, ticketSchema);
   }
 
+  /** Tickets of one status, newest received first (the `byStatus` index), paged. */
+  async list(status: Ticket['status'], options: { limit: number; cursor?: string }): Promise<{ items: Ticket[]; cursor?: string }> {
+    return this.table.query(
+      {
+        index: 'byStatus',
+        partition: { name: 'statusKey', value: `TICKET#${status}` },
+        limit: options.limit,
+        newestFirst: true,
+        ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+      },
+      ticketSchema,
+    );
+  }
+
   async ticketOfSent(messageId: string): Promise<string | undefined> {
     return (await this.table.get(sentKey(messageId), z.object({ reference: z.string() })))?.reference;
   }

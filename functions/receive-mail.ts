@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import { lambdaContext } from '../shared/observability/lambda-context';
+import { logger } from '../shared/observability/logger';
+import { receiveMail, sesEventSchema } from '../shared/use-cases/inbound-mail';
+import { inboundDeps } from '../shared/wiring-mail';
+
+/**
+ * Inbound support mail: the SES receipt rule stores the raw message under `mail/inbound/<SES message
+ * id>` and invokes this asynchronously with its event. An event that is not an SES receipt is logged
+ * and dropped (a retry could not make it one); a failure of a store or of SES throws, so Lambda
+ * retries the event, and the redelivery finishes what this one left.
+ */
+export const handler = middy<unknown, unknown>()
+  .use(lambdaContext())
+  .handler(async (event: unknown) => {
+    const parsed = sesEventSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.error('not an SES receipt event: dropped', { issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
+      return { received: 0 };
+    }
+    const outcomes = await receiveMail(inboundDeps(), parsed.data);
+    for (const outcome of outcomes) logger.info('support mail received', { outcome });
+    return { received: outcomes.length, outcomes };
+  });
+
