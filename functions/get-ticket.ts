@@ -5,7 +5,7 @@ import { json } from '../shared/http/responses';
 import { ticketIdOf } from '../shared/http/ticket-path';
 import { getTicketDetail } from '../shared/use-cases/support-tickets';
 import { safeSecurityLog } from '../shared/wiring';
-import { ticketReadDeps } from '../shared/wiring-mail';
+import { ticketReadDeps } from '../shared/wiring-tickets';
 
 /** GET /support/tickets/{id} (operator): the ticket, its headers and text (from the raw message), attachments and replies. */
 export const handler = httpHandler(async (event) => {

@@ -4,7 +4,7 @@ import { noBody, queryParams } from '../shared/http/input';
 import { json } from '../shared/http/responses';
 import { listTickets } from '../shared/use-cases/support-tickets';
 import { safeSecurityLog } from '../shared/wiring';
-import { tickets } from '../shared/wiring-mail';
+import { tickets } from '../shared/wiring-tickets';
 
 const query = z.strictObject({
   status: z._default(z.enum(['open', 'closed'], { error: 'status must be open or closed' }), 'open'),

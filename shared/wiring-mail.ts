@@ -1,45 +1,33 @@
-import { s3Client } from './adapters/aws/s3';
 import { sesClient } from './adapters/aws/ses';
 import { AcknowledgementCounter } from './adapters/dynamo/acknowledgement-counter';
-import { TicketStore } from './adapters/dynamo/ticket-store';
 import { parseMail } from './adapters/mime-parser';
-import { ObjectStore } from './adapters/object-store';
 import { OperatorMail } from './adapters/operator-mail';
 import { MARKER_HEADER, SesMailer } from './adapters/ses-mailer';
-import { requireBinding } from './config';
 import { isOurMailMarker } from './domain/keyed-hash';
 import type { InboundDeps } from './use-cases/inbound-mail';
-import type { ReplyDeps, TicketReadDeps } from './use-cases/support-tickets';
+import type { ReplyDeps } from './use-cases/support-tickets';
 import { appSettings, clock, hashingKey, lazy, stateTable } from './wiring';
-import { workflowTable } from './wiring-connect';
+import { mailBucket, mailPrefixes, readRawMail, tickets } from './wiring-tickets';
 
 /**
- * Support mail's pieces of the composition root: tickets in the workflow table, raw messages in the
- * data bucket (`mail/inbound/`, `mail/quarantine/`), mail through SES — acknowledgements and replies
- * as SUPPORT_EMAIL, the operator's notices as SENDER_EMAIL — each with our marker header.
+ * Support mail's sending pieces: mail through SES — acknowledgements and replies as SUPPORT_EMAIL,
+ * the operator's notices as SENDER_EMAIL — each with our marker header; and the inbound function's
+ * whole set of ports.
  */
 
-export const mailPrefixes = { inbound: 'mail/inbound/', quarantine: 'mail/quarantine/' } as const;
-
-const bucket = lazy(() => new ObjectStore(s3Client(), requireBinding('DATA_BUCKET')));
-
-export const tickets = lazy(() => new TicketStore(workflowTable(), clock, appSettings().RETENTION_SUPPORT_DAYS));
-
 /** Mail From SUPPORT_EMAIL: what a requester receives, and may answer. */
-const supportMailer = lazy(() => new SesMailer(sesClient(), appSettings().SUPPORT_EMAIL, hashingKey(), clock));
+const supportMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SUPPORT_EMAIL, hashingKey(), clock));
 
-const readRaw = async (key: string): Promise<Buffer | undefined> => (await bucket().get(key))?.body;
-
-export const inboundDeps = lazy(
+export const inboundDeps = /* @__PURE__ */ lazy(
   (): InboundDeps => ({
     clock,
     get tickets() {
       return tickets();
     },
     raw: {
-      read: readRaw,
+      read: readRawMail,
       move: async (from, to) => {
-        await bucket().move(from, to, 'message/rfc822');
+        await mailBucket().move(from, to, 'message/rfc822');
       },
     },
     parse: parseMail,
@@ -58,17 +46,7 @@ export const inboundDeps = lazy(
   }),
 );
 
-export const ticketReadDeps = lazy(
-  (): TicketReadDeps => ({
-    get tickets() {
-      return tickets();
-    },
-    readRaw,
-    parse: parseMail,
-  }),
-);
-
-export const replyDeps = lazy(
+export const replyDeps = /* @__PURE__ */ lazy(
   (): ReplyDeps => ({
     clock,
     get tickets() {
