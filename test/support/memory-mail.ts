@@ -5,7 +5,7 @@ import { ConflictError } from '../../shared/domain/errors';
 import { isOurMailMarker } from '../../shared/domain/keyed-hash';
 import { ticketSchema, type Ticket } from '../../shared/domain/tickets';
 import type { Clock } from '../../shared/domain/time';
-import type { InboundDeps, SesEvent, TicketsPort } from '../../shared/use-cases/inbound-mail';
+import type { InboundDeps, TicketsPort } from '../../shared/use-cases/inbound-mail';
 import { FakeClock } from './fake-clock';
 import { io } from './memory-stores';
 
@@ -284,68 +284,4 @@ export function memoryInboundDeps(options: { clock?: FakeClock; settings?: Parti
   return { deps, clock, tickets, raw, mail, acks, operator, ses: over?.ses };
 }
 
-export type VerdictName = 'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc';
-
-export interface SesEventOptions {
-  messageId: string;
-  /** The envelope sender (MAIL FROM); '' for a bounce. */
-  source?: string;
-  /** Each verdict's status; PASS unless given. */
-  verdicts?: Partial<Record<VerdictName, string>>;
-  /** Present only when DMARC failed, as SES sends it. */
-  dmarcPolicy?: string;
-  timestamp?: string;
-  recipients?: string[];
-  subject?: string;
-  from?: string;
-}
-
-/**
- * SES's event for a receipt rule's Lambda action (invocation type Event), as AWS documents it
- * ("Invoking Lambda functions", the event's `mail` and `receipt` objects). The rule's S3 action
- * stored the raw message under the inbound prefix before it.
- */
-export function sesEvent(options: SesEventOptions): SesEvent {
-  const timestamp = options.timestamp ?? '2026-07-01T10:00:00.000Z';
-  const source = options.source ?? 'reader@example.org';
-  const recipients = options.recipients ?? [SENDER];
-  const from = options.from ?? source;
-  const subject = options.subject ?? 'Question about my Pins';
-  const verdict = (name: VerdictName) => ({ status: options.verdicts?.[name] ?? 'PASS' });
-  return {
-    Records: [
-      {
-        eventSource: 'aws:ses',
-        eventVersion: '1.0',
-        ses: {
-          mail: {
-            timestamp,
-            source,
-            messageId: options.messageId,
-            destination: recipients,
-            headersTruncated: false,
-            headers: [
-              { name: 'Return-Path', value: `<${source}>` },
-              { name: 'From', value: from },
-              { name: 'To', value: recipients.join(', ') },
-              { name: 'Subject', value: subject },
-            ],
-            commonHeaders: { returnPath: source, from: [from], date: new Date(timestamp).toUTCString(), to: recipients, subject },
-          },
-          receipt: {
-            timestamp,
-            processingTimeMillis: 417,
-            recipients,
-            spamVerdict: verdict('spam'),
-            virusVerdict: verdict('virus'),
-            spfVerdict: verdict('spf'),
-            dkimVerdict: verdict('dkim'),
-            dmarcVerdict: verdict('dmarc'),
-            ...(options.dmarcPolicy === undefined ? {} : { dmarcPolicy: options.dmarcPolicy }),
-            action: { type: 'Lambda', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:publisher-inbound-mail', invocationType: 'Event' },
-          },
-        },
-      },
-    ],
-  };
-}
+export { sesEvent, type SesEventOptions, type VerdictName } from '../../local/ses-event';
