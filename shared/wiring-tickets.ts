@@ -17,7 +17,7 @@ export const mailPrefixes = { inbound: 'mail/inbound/', quarantine: 'mail/quaran
 
 export const mailBucket = /* @__PURE__ */ lazy(() => new ObjectStore(s3Client(), requireBinding('DATA_BUCKET')));
 
-export const tickets = /* @__PURE__ */ lazy(() => new TicketStore(workflowTable(), clock, appSettings().RETENTION_SUPPORT_DAYS));
+export const tickets = /* @__PURE__ */ lazy(() => new TicketStore(workflowTable(), clock, appSettings().RETENTION_SUPPORT_DAYS, appSettings().RETENTION_QUARANTINE_DAYS));
 
 export const readRawMail = async (key: string): Promise<Buffer | undefined> => (await mailBucket().get(key))?.body;
 

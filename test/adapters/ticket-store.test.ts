@@ -11,7 +11,7 @@ import { rejectionOf } from '../support/rejection';
 /** The ticket store against dynalite: conditional create and updates, TTL, the sent-mail index. */
 
 const clock = new FakeClock('2026-05-01T10:00:00.000Z');
-const store = new TicketStore(new DynamoTable(clients.dynamo, names.workflow, clock), clock, 365);
+const store = new TicketStore(new DynamoTable(clients.dynamo, names.workflow, clock), clock, 365, 30);
 
 function ticket(reference = `MDZ-T${randomUUID().slice(0, 8).toUpperCase()}`): Ticket {
   return {
@@ -40,6 +40,44 @@ describe('TicketStore', () => {
     await expect(store.get(t.reference)).resolves.toEqual(t);
     const { Item } = await clients.dynamo.send(new GetCommand({ TableName: names.workflow, Key: { pk: `TICKET#${t.reference}`, sk: 'TICKET' } }));
     expect(Item).toMatchObject({ statusKey: 'TICKET#open', statusTime: `${t.receivedAt}#${t.reference}`, expiresAt: Math.floor(Date.parse('2027-05-01T10:00:00.000Z') / 1000) });
+  });
+
+  it('keeps the ticket of a quarantined message only as long as its raw copy (the quarantine retention)', async () => {
+    const t = { ...ticket(), flagged: true, quarantine: ['spam' as const] };
+    await store.create(t);
+    const { Item } = await clients.dynamo.send(new GetCommand({ TableName: names.workflow, Key: { pk: `TICKET#${t.reference}`, sk: 'TICKET' } }));
+    expect(Item?.expiresAt).toBe(Math.floor(Date.parse('2026-05-31T10:00:00.000Z') / 1000));
+  });
+
+  it('lists one status newest received first, page by page, and leaves out what has expired', async () => {
+    // The shared table holds other tests' open tickets too: only this test's are compared.
+    const own = store;
+    const listed = async (status: 'open' | 'closed') => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await own.list(status, { limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...page.items.map((item) => item.reference));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    const mine = [0, 1, 2, 3].map((i) => ({ ...ticket(), receivedAt: `2099-0${String(i + 1)}-01T00:00:00.000Z` }));
+    for (const t of mine) await own.create(t);
+    const open = (await listed('open')).filter((ref) => mine.some((t) => t.reference === ref));
+    expect(open).toEqual([...mine].reverse().map((t) => t.reference));
+    const [first] = mine;
+    if (first === undefined) throw new Error('no ticket');
+    await own.update(first, { status: 'closed' });
+    expect(await listed('closed')).toContain(first.reference);
+    expect(await listed('open')).not.toContain(first.reference);
+    // Past the quarantine retention a flagged ticket is no longer listed, before TTL deletes it.
+    const flagged = { ...ticket(), flagged: true, receivedAt: '2099-06-01T00:00:00.000Z' };
+    await own.create(flagged);
+    expect(await listed('open')).toContain(flagged.reference);
+    clock.advance(31 * 86_400_000);
+    expect(await listed('open')).not.toContain(flagged.reference);
+    clock.advance(-31 * 86_400_000);
   });
 
   it('updates conditionally on the version: the stale writer loses with a ConflictError', async () => {

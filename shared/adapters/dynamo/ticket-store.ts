@@ -7,7 +7,8 @@ import type { DynamoTable } from './table';
 /**
  * Support tickets in the workflow table (`TICKET#<reference>` / `TICKET`), listed newest first through
  * the `byStatus` index (`TICKET#<status>`), and the Message-IDs of the mail sent about them
- * (`SENT_MAIL#<Message-ID>` / `SENT`), both kept `retentionDays` (TTL). Every change is one conditional
+ * (`SENT_MAIL#<Message-ID>` / `SENT`), both kept `retentionDays` (TTL); the ticket of a quarantined
+ * message only `quarantineDays`, as its raw copy. Every change is one conditional
  * write on the ticket's version.
  */
 
@@ -19,6 +20,8 @@ export class TicketStore implements TicketsPort {
     private readonly table: DynamoTable,
     private readonly clock: Clock,
     private readonly retentionDays: number,
+    /** RETENTION_QUARANTINE_DAYS: a quarantined message's ticket goes with its raw copy. */
+    private readonly quarantineDays: number = retentionDays,
   ) {}
 
   private indexed(ticket: Ticket) {
@@ -30,7 +33,8 @@ export class TicketStore implements TicketsPort {
   }
 
   async create(ticket: Ticket): Promise<void> {
-    await this.table.create({ ...key(ticket.reference), ...ticket, ...this.indexed(ticket), expiresAt: this.table.ttlIn(this.retentionDays * 86_400) });
+    const days = ticket.flagged ? this.quarantineDays : this.retentionDays;
+    await this.table.create({ ...key(ticket.reference), ...ticket, ...this.indexed(ticket), expiresAt: this.table.ttlIn(days * 86_400) });
   }
 
   async update(ticket: Ticket, changes: Partial<Ticket>): Promise<Ticket> {
