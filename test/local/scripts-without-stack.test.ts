@@ -40,6 +40,16 @@ describe('scripts that need the local stack', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('npm run mail:receive -- message.eml says to start the stack when nothing answers on S3_PORT', async () => {
+    const port = await closedPort();
+    const run = await runScript('scripts/mail-receive.ts', ['test/fixtures/mail/plain.eml'], { S3_PORT: String(port) });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `The local stack is not running (nothing answers on 127.0.0.1:${String(port)}): start it with npm start, or set S3_PORT to the port it uses.`,
+    );
+    expect(run.stdout).toBe('');
+  });
+
   it('npm run schedule -- <unknown> lists the schedules that exist and exits 2', async () => {
     const run = await runScript('scripts/trigger-schedule.ts', ['no-such-schedule'], {});
     expect(run.code).toBe(2);
