@@ -46,21 +46,28 @@ interface Options {
 }
 
 function readOptions(argv: string[]): Options {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      spam: { type: 'string' },
-      virus: { type: 'string' },
-      spf: { type: 'string' },
-      dkim: { type: 'string' },
-      dmarc: { type: 'string' },
-      'dmarc-policy': { type: 'string' },
-      'envelope-from': { type: 'string' },
-      to: { type: 'string' },
-      'message-id': { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        spam: { type: 'string' },
+        virus: { type: 'string' },
+        spf: { type: 'string' },
+        dkim: { type: 'string' },
+        dmarc: { type: 'string' },
+        'dmarc-policy': { type: 'string' },
+        'envelope-from': { type: 'string' },
+        to: { type: 'string' },
+        'message-id': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // An unknown option, or one without its value.
+    throw new UsageError(`${error instanceof Error ? error.message : 'bad options'}\n${usage}`);
+  }
+  const { values, positionals } = parsed;
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw new UsageError(usage);
   const verdicts: Partial<Record<VerdictName, string>> = {};
@@ -103,8 +110,10 @@ async function main(): Promise<void> {
   let raw: Buffer;
   try {
     raw = readFileSync(options.file);
-  } catch {
-    throw new UsageError(`Cannot read ${options.file}`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : 'unreadable';
+    throw new UsageError(`Cannot read ${options.file}: ${why}`);
   }
   const local = parseLocalEnv();
   const parsed = await parseMail(raw);
@@ -156,6 +165,7 @@ async function main(): Promise<void> {
         ? `no ticket: the message carries our ${MARKER_HEADER} header; when it is valid the message is linked to the ticket it answers and makes no ticket (see that ticket's "returned").`
         : 'no ticket yet: see the npm start log for what receiveMail said.',
     );
+    if (!ours) process.exitCode = 1;
     return;
   }
   console.log(summaryOf(ticket));

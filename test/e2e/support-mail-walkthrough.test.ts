@@ -194,7 +194,7 @@ describe('end to end: a support mail received, answered and closed through the l
 
     const missing = await mailReceive(stack, ['test/fixtures/mail/no-such-message.eml']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe('Cannot read test/fixtures/mail/no-such-message.eml');
+    expect(missing.stderr.trim()).toBe('Cannot read test/fixtures/mail/no-such-message.eml: no such file');
     expect(missing.stdout).toBe('');
 
     const maybe = await mailReceive(stack, [fixture, '--spam', 'MAYBE']);
@@ -204,5 +204,17 @@ describe('end to end: a support mail received, answered and closed through the l
 
     // Neither reached the stack.
     expect((await listed('open')).length + (await listed('closed')).length).toBe(before);
+  }, 60_000);
+
+  // node:util parseArgs' own errors (an unknown option, an option without its value) are usage errors
+  // too: exit 2 with the usage line, never 1 (the code for "the stack failed").
+  it('mail:receive exits 2 for an unknown option and for an option without its value, as for its other usage errors', async () => {
+    const unknown = await mailReceive(stack, [fixture, '--spamm', 'FAIL']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--spamm'");
+    expect(unknown.stderr).toContain('usage: npm run mail:receive');
+    const noValue = await mailReceive(stack, [fixture, '--spam']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain('--spam');
   }, 60_000);
 });
