@@ -157,47 +157,76 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
   return { kind: 'ticket', reference, acknowledged: done.acknowledgement.state === 'sent' };
 }
 
-/** The acknowledgement (claimed before sending: at most once) and the operator's notice (once). */
+/**
+ * One change to a ticket that must land even if another delivery changed the ticket meanwhile: on a
+ * conflict the ticket is read again and `changesFor` decides on the fresh copy (undefined: nothing
+ * left to do, say because the other delivery did it).
+ */
+async function settle(
+  deps: InboundDeps,
+  ticket: Ticket,
+  changesFor: (current: Ticket) => Partial<Ticket> | undefined,
+): Promise<{ ticket: Ticket; wrote: boolean }> {
+  let current = ticket;
+  for (let attempt = 0; ; attempt += 1) {
+    const changes = changesFor(current);
+    if (changes === undefined) return { ticket: current, wrote: false };
+    try {
+      return { ticket: await deps.tickets.update(current, changes), wrote: true };
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      const fresh = await deps.tickets.get(current.reference);
+      if (fresh === undefined) throw error;
+      current = fresh;
+    }
+  }
+}
+
+/**
+ * The acknowledgement (claimed before sending: at most once) and the operator's notice (once). Two
+ * deliveries of one event may run at once: each step is claimed with a conditional write, and a write
+ * that loses to the other delivery is decided again on the fresh ticket rather than failing after the
+ * mail went out.
+ */
 async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMessage): Promise<Ticket> {
   let current = ticket;
-  if (current.acknowledgement.state === 'pending' && current.acknowledgement.to !== undefined) {
-    const to = current.acknowledgement.to;
-    try {
-      current = await deps.tickets.update(current, { acknowledgement: { ...current.acknowledgement, state: 'sending' } });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return current;
-    }
-    const count = await deps.countAcknowledgement(to);
-    if (count > 1) {
-      current = await deps.tickets.update(current, { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } });
-    } else {
-      const subject = `Re: ${current.subject} [${current.reference}]`.replace(/[\r\n]+/g, ' ').slice(0, 250);
-      const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
-      const sent = await deps.mail.send({
-        to: [to],
-        subject,
-        text: acknowledgementText(current),
-        autoSubmitted: 'auto-replied',
-        ...(current.messageId === undefined ? {} : { inReplyTo: current.messageId }),
-        ...(references.length === 0 ? {} : { references }),
-      });
-      await deps.tickets.rememberSent(sent.messageId, current.reference);
-      current = await deps.tickets.update(current, { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at: deps.clock.now().toISOString() } });
+  const to = current.acknowledgement.to;
+  if (current.acknowledgement.state === 'pending' && to !== undefined) {
+    // Only the delivery whose claim landed sends; the other finds it `sending` and leaves it.
+    const claim = await settle(deps, current, (fresh) => (fresh.acknowledgement.state === 'pending' ? { acknowledgement: { ...fresh.acknowledgement, state: 'sending' } } : undefined));
+    current = claim.ticket;
+    if (claim.wrote) {
+      const count = await deps.countAcknowledgement(to);
+      const stillSending = (fresh: Ticket) => fresh.acknowledgement.state === 'sending';
+      if (count > 1) {
+        current = (await settle(deps, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
+      } else {
+        const subject = `Re: ${current.subject} [${current.reference}]`.replace(/[\r\n]+/g, ' ').slice(0, 250);
+        const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
+        const sent = await deps.mail.send({
+          to: [to],
+          subject,
+          text: acknowledgementText(current),
+          autoSubmitted: 'auto-replied',
+          ...(current.messageId === undefined ? {} : { inReplyTo: current.messageId }),
+          ...(references.length === 0 ? {} : { references }),
+        });
+        await deps.tickets.rememberSent(sent.messageId, current.reference);
+        const at = deps.clock.now().toISOString();
+        current = (await settle(deps, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at } } : undefined))).ticket;
+      }
     }
   }
   if (current.operatorNotifiedAt === undefined) {
-    const claimed = await deps.tickets.update(current, { operatorNotifiedAt: deps.clock.now().toISOString() }).catch((error: unknown) => {
-      if (error instanceof ConflictError) return undefined;
-      throw error;
-    });
-    if (claimed !== undefined) {
-      current = claimed;
+    const noticeAt = deps.clock.now().toISOString();
+    const claim = await settle(deps, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
+    current = claim.ticket;
+    if (claim.wrote) {
       try {
         await deps.notifyOperator(operatorNotice(current));
       } catch (error) {
         // Taken back, so a redelivery (Lambda retries a failed asynchronous event) tells the operator.
-        await deps.tickets.update(current, { operatorNotifiedAt: undefined }).catch(() => undefined);
+        await settle(deps, current, (fresh) => (fresh.operatorNotifiedAt === noticeAt ? { operatorNotifiedAt: undefined } : undefined)).catch(() => undefined);
         throw error;
       }
     }
