@@ -107,7 +107,8 @@ export function pathParams<S extends z.core.$ZodType>(event: APIGatewayProxyEven
 
 /** For action routes (POST without fields): nothing, or an empty JSON object, is accepted. */
 export function noBodyOrEmptyObject(event: APIGatewayProxyEventV2): void {
-  if (event.body !== '{}') noBody(event);
+  // `{}` with any whitespace around or inside it (`{ }`, `{}\n`).
+  if (event.body === undefined || event.isBase64Encoded || !/^\s*\{\s*\}\s*$/.test(event.body)) noBody(event);
 }
 
 /** Refuses a body on routes that take none (a GET with a body is malformed). */

@@ -201,7 +201,7 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
       if (count > 1) {
         current = (await settle(deps, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
       } else {
-        const subject = `Re: ${current.subject} [${current.reference}]`.replace(/[\r\n]+/g, ' ').slice(0, 250);
+        const subject = `${snippetOf(`Re: ${current.subject}`, 230)} [${current.reference}]`;
         const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
         const sent = await deps.mail.send({
           to: [to],

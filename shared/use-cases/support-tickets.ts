@@ -165,10 +165,17 @@ export interface ReplyRequest {
   subject?: string;
 }
 
+/** The subject of a reply: the reference always survives (the subject is shortened, never the tag). */
 function replySubject(ticket: Ticket, subject: string | undefined): string {
   if (subject !== undefined) return subject.includes(ticket.reference) ? subject : `${subject} [${ticket.reference}]`;
   const base = ticket.subject.replace(/[\r\n]+/g, ' ');
-  return `${/^re:/i.test(base) ? base : `Re: ${base}`} [${ticket.reference}]`.slice(0, 250);
+  return `${shortened(/^re:/i.test(base) ? base : `Re: ${base}`, 230)} [${ticket.reference}]`;
+}
+
+/** At most `max` characters (code points), an ellipsis marking a cut. */
+function shortened(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 export async function replyToTicket(deps: ReplyDeps, request: ReplyRequest): Promise<Ticket> {

@@ -5,7 +5,7 @@ import { AppError, ConflictError, RateLimitedError } from '../../shared/domain/e
 import { errorHandler, httpHandler, type HttpEvent, type HttpHandlerFn } from '../../shared/http/handler';
 import type { HttpResult } from '../../shared/http/responses';
 import type middy from '@middy/core';
-import { jsonBody } from '../../shared/http/input';
+import { jsonBody, noBodyOrEmptyObject } from '../../shared/http/input';
 import { json } from '../../shared/http/responses';
 
 const context = { awsRequestId: 'lambda-req-1', functionName: 'test' } as Context;
@@ -98,5 +98,21 @@ describe('the HTTP middleware stack', () => {
     const without = { event, context, response: undefined, error: new ConflictError('busy'), internal: {} } as unknown as middy.Request<HttpEvent, HttpResult>;
     await errorHandler('json').onError?.(without);
     expect(without.response?.statusCode).toBe(409);
+  });
+});
+
+describe('noBodyOrEmptyObject (action routes without fields)', () => {
+  const withBody = (body: string | undefined) => buildHttpApiEvent({ method: 'POST', url: '/x', ...(body === undefined ? {} : { body }) });
+
+  it.each([undefined, '', '{}', '{ }', '{}\n', ' {\r\n} '])('accepts %j: no body, or an empty JSON object however spaced', (body) => {
+    expect(() => {
+      noBodyOrEmptyObject(withBody(body));
+    }).not.toThrow();
+  });
+
+  it.each(['{"status":"closed"}', '[]', 'null', '"close"', 'not json', '{}{}'])('refuses %j with a 400 naming the body', (body) => {
+    expect(() => {
+      noBodyOrEmptyObject(withBody(body));
+    }).toThrow(expect.objectContaining({ code: 'validation_failed', issues: [{ path: 'body', message: 'must be empty' }] }) as Error);
   });
 });

@@ -117,6 +117,15 @@ describe('receiveMail: a plain message', () => {
     expect(m.acks.on('reader@example.org', '2026-07-01')).toBe(1);
   });
 
+  it('keeps the reference in the acknowledgement of a message with a very long subject', async () => {
+    const m = memoryInboundDeps();
+    await deliver(m, withHeaders(plain(), { Subject: 'Zen '.repeat(100).trim() }), { messageId: id, source: 'reader@example.org' });
+    const subject = m.mail.sent[0]?.subject ?? '';
+    expect(subject.endsWith(` [${ticketReference(id)}]`)).toBe(true);
+    expect(subject.startsWith('Re: Zen Zen')).toBe(true);
+    expect(Array.from(subject).length).toBeLessThanOrEqual(230 + 3 + ticketReference(id).length);
+  });
+
   it('tells the operator once: who, what, and that it was acknowledged', async () => {
     const m = memoryInboundDeps();
     await deliver(m, plain(), { messageId: id, source: 'reader@example.org' });

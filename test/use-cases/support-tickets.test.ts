@@ -471,12 +471,9 @@ describe('replyToTicket: the subject', () => {
     expect(s.tickets.ticket(REF)?.replies.map((r) => r.subject)).toEqual([`Your account [${REF}]`, `About ${REF}, again`]);
   });
 
-  // Bug: replySubject cuts the whole default subject to 250 characters AFTER appending the
-  // reference, so a long original subject (inbound keeps up to 300 characters) loses the
-  // `[MDZ-…]` reference the requester is asked to keep ("the ticket's reference, quoted in every
-  // mail about it", shared/domain/mail-rules.ts). The subject should be shortened before the
-  // reference is appended.
-  it.failing('keeps the reference in the default subject of a long original subject', async () => {
+  // The reference is quoted in every mail about a ticket: a long original subject (inbound keeps up
+  // to 300 characters) is shortened before the reference is appended, never the reference cut off.
+  it('keeps the reference in the default subject of a long original subject', async () => {
     const s = scene();
     await given(s, ticketOf({ subject: `${'x'.repeat(299)}…` }));
     await replyToTicket(s.deps, reply());
