@@ -47,6 +47,8 @@ export const settingsSchema = z.object({
   SUPPORT_EMAIL: z._default(email, 'info@ecooffice.net'),
   /** Acknowledge inbound support mail (only where answering is safe: docs/support-mail.md). */
   SUPPORT_ACKNOWLEDGE: z._default(z.stringbool({ truthy: ['true'], falsy: ['false'] }), true),
+  /** Submissions of the public support form per client address per hour (a counter under a keyed hash). */
+  SUPPORT_FORM_PER_HOUR: positiveInt(5),
   /** Refresh an access token this many days before it expires (Pinterest's last 30 days). */
   REFRESH_ACCESS_DAYS: positiveInt(5),
   /** Refresh (and, if that does not move it, warn) this many days before the refresh token's end. */

@@ -439,6 +439,22 @@ export const functionSpecs = {
     // the operator's notice as SENDER_EMAIL.
     grants: /* @__PURE__ */ grants(rawMail, { tables: { workflow: 'RW', state: 'W' }, secrets: { keys: 'RO' }, sendMail: true, supportMail: true }),
   },
+  getSupportForm: {
+    entry: 'functions/get-support-form.ts',
+    description: 'Serves the public support request form',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    grants: /* @__PURE__ */ grants(securityLogging),
+  },
+  submitSupportRequest: {
+    entry: 'functions/submit-support-request.ts',
+    description: 'Takes a support form request: a ticket, forwarded to SUPPORT_EMAIL (From SENDER_EMAIL, Reply-To the submitter)',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    // Behind a per-client limit. Workflow: the ticket (create, the forward's claim and outcome) and the
+    // sent-mail index. Mail: as SENDER_EMAIL, to the support address.
+    grants: /* @__PURE__ */ grants(securityLogging, clientLimiting, { tables: { workflow: 'RW' }, sendMail: true }),
+  },
   listTickets: {
     entry: 'functions/list-tickets.ts',
     description: 'Lists support tickets of one status, newest first, with their verdicts',
@@ -500,9 +516,13 @@ export const stageThrottle: Throttle = throttles.publicRead;
 export interface ClientLimit {
   max: number;
   windowSeconds: number;
+  /** A setting (shared/config.ts) that replaces `max` when the deployment sets it. */
+  maxSetting?: 'SUPPORT_FORM_PER_HOUR';
 }
 
 const signInLimit: ClientLimit = { max: 10, windowSeconds: 600 };
+/** The support form: SUPPORT_FORM_PER_HOUR (5 by default) submissions per client an hour. */
+const supportFormLimit: ClientLimit = { max: 5, windowSeconds: 3600, maxSetting: 'SUPPORT_FORM_PER_HOUR' };
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -541,6 +561,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/pins/{id}/check', fn: 'checkPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/copy', fn: 'copyPin', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/pins/{id}/resolve', fn: 'resolvePin', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/support', fn: 'getSupportForm', access: 'public', throttle: 'publicRead' },
+  { method: 'POST', path: '/support', fn: 'submitSupportRequest', access: 'public', throttle: 'publicWrite', clientLimit: supportFormLimit },
   { method: 'GET', path: '/support/tickets', fn: 'listTickets', access: 'operator', throttle: 'operator' },
   { method: 'GET', path: '/support/tickets/{id}', fn: 'getTicket', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/support/tickets/{id}/reply', fn: 'replyTicket', access: 'operator', throttle: 'operator' },

@@ -44,6 +44,10 @@ export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; ot
     otherThirdPartyBytes: 200 * 1024,
     reason: "sends the operator's reply with nodemailer's MailComposer (127.7 KiB): raw MIME is the only way to carry In-Reply-To, References and our marker",
   },
+  submitSupportRequest: {
+    otherThirdPartyBytes: 200 * 1024,
+    reason: "forwards the request to the support address with nodemailer's MailComposer (127.7 KiB): raw MIME is the only way to carry our marker, which keeps the copy arriving back from becoming a second ticket",
+  },
   getBoardSections: tokenSourceBudget,
   createBoard: tokenSourceBudget,
   syncBoards: tokenSourceBudget,

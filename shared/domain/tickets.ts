@@ -59,6 +59,15 @@ export const ticketSchema = z.object({
   closedAt: z.optional(z.string()),
   /** A request about personal data (the form's data access or deletion topics). */
   privacyCandidate: z.optional(z.enum(['data_access', 'data_deletion'])),
+  /** The support form's topic, and the whole message as submitted (a form request has no raw mail). */
+  topic: z.optional(z.enum(['support', 'data_access', 'data_deletion', 'other'])),
+  text: z.optional(z.string()),
+  /**
+   * A form request forwarded to SUPPORT_EMAIL: claimed (`sending`) before SES is asked, then `sent`
+   * with its Message-ID (so the copy arriving back through inbound mail is linked, not a new ticket),
+   * or `failed` (SES refused it: the ticket is the record).
+   */
+  forwarded: z.optional(z.object({ state: z.enum(['sending', 'sent', 'failed']), messageId: z.optional(z.string()), at: z.optional(z.string()) })),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

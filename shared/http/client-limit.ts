@@ -1,5 +1,6 @@
 import type middy from '@middy/core';
 import type { ClientLimiter, ClientLimitResult } from '../adapters/dynamo/client-limiter';
+import { settings } from '../config';
 import { RateLimitedError } from '../domain/errors';
 import { clientLimitFor } from '../routes';
 import type { HttpEvent } from './handler';
@@ -20,8 +21,9 @@ export function rateLimitOf(request: middy.Request): ClientLimitResult | undefin
  */
 export const clientLimit = (limiter: () => ClientLimiter): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   before: async (request) => {
-    const limit = clientLimitFor(request.event.routeKey);
-    if (limit === undefined) return;
+    const routeLimit = clientLimitFor(request.event.routeKey);
+    if (routeLimit === undefined) return;
+    const limit = routeLimit.maxSetting === undefined ? routeLimit : { ...routeLimit, max: settings()[routeLimit.maxSetting] };
     const result = await limiter().hit(request.event.routeKey, request.event.requestContext.http.sourceIp, limit);
     (request.internal as Record<string, ClientLimitResult>)[RATE_LIMIT] = result;
     if (result.limited) {

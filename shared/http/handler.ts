@@ -60,13 +60,16 @@ export function errorResponse(error: unknown, requestId: string, answers: 'json'
 }
 
 /** Maps a thrown error to the answer, unless an earlier middleware already set one (it stands). */
-export const errorHandler = (answers: 'json' | 'page'): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
+export const errorHandler = (answers: Answers): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
     // middy starts a request with `undefined` although its type says `null`: either means none yet.
     if (request.response) return;
-    request.response = errorResponse(request.error, requestIdOf(request.event, request.context), answers);
+    request.response = errorResponse(request.error, requestIdOf(request.event, request.context), typeof answers === 'function' ? answers(request.event) : answers);
   },
 });
+
+/** How a route answers errors: JSON, an HTML page, or decided per request (a form posted by a browser gets a page). */
+export type Answers = 'json' | 'page' | ((event: HttpEvent) => 'json' | 'page');
 
 /** Per-request state lives on the request (`internal`), never in a middleware's closure: local mode runs requests concurrently in one process. */
 const STARTED_AT = 'mdzStartedAt';
@@ -124,8 +127,11 @@ export interface HttpHandlerOptions {
    * only carries the storage clients it really uses.
    */
   securityLog: (() => SecurityLogPort) | false;
-  /** `page` for routes a browser opens (the OAuth link and callback): errors answer as HTML pages. */
-  answers?: 'json' | 'page';
+  /**
+   * `page` for routes a browser opens (the OAuth link and callback): errors answer as HTML pages; a
+   * function decides per request (the support form: a page for the browser's form post, JSON for JSON).
+   */
+  answers?: Answers;
   /** The per-client counters, for functions serving routes with a `clientLimit` in the route table. */
   clientLimiter?: () => ClientLimiter;
 }

@@ -5,7 +5,18 @@ import { escapeHtml, html, type HttpResult } from './responses';
  * value is escaped; pages carry no scripts, are never cached and send no referrer.
  */
 export function page(statusCode: number, title: string, paragraphs: readonly string[], extraHeaders: Record<string, string> = {}, cookies?: string[]): HttpResult {
-  const body = `<!doctype html>
+  const body = htmlDocument(title, `<h1>${escapeHtml(title)}</h1>
+${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}`);
+  const result = html(statusCode, body, { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...extraHeaders });
+  return cookies === undefined ? result : { ...result, cookies };
+}
+
+/**
+ * The page around `main`: language, character set, viewport, no referrer, the shared style (and any
+ * page's own, `style`), no script. `main` must be HTML built with every value escaped.
+ */
+export function htmlDocument(title: string, main: string, style = ''): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -17,16 +28,13 @@ body{font:16px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1
 main{max-width:40rem;margin:0 auto;padding:2.5rem 1.25rem}
 h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem}
 @media (prefers-color-scheme:dark){body{background:#121212;color:#e8e8e8}}
-</style>
+${style}</style>
 </head>
 <body>
 <main>
-<h1>${escapeHtml(title)}</h1>
-${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+${main}
 </main>
 </body>
 </html>
 `;
-  const result = html(statusCode, body, { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...extraHeaders });
-  return cookies === undefined ? result : { ...result, cookies };
 }

@@ -3,6 +3,7 @@ import { ConflictError } from '../domain/errors';
 import { acknowledgementFor, plainAddress, quarantineReasons, sesReceiptSchema, snippetOf, ticketReference, verdictsOf, type HeaderMap } from '../domain/mail-rules';
 import type { Ticket } from '../domain/tickets';
 import type { Clock } from '../domain/time';
+import { settle } from './ticket-writes';
 
 /**
  * Inbound support mail (SES receipt rule → the raw message in S3 → this, asynchronously, with SES's
@@ -158,31 +159,6 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
 }
 
 /**
- * One change to a ticket that must land even if another delivery changed the ticket meanwhile: on a
- * conflict the ticket is read again and `changesFor` decides on the fresh copy (undefined: nothing
- * left to do, say because the other delivery did it).
- */
-async function settle(
-  deps: InboundDeps,
-  ticket: Ticket,
-  changesFor: (current: Ticket) => Partial<Ticket> | undefined,
-): Promise<{ ticket: Ticket; wrote: boolean }> {
-  let current = ticket;
-  for (let attempt = 0; ; attempt += 1) {
-    const changes = changesFor(current);
-    if (changes === undefined) return { ticket: current, wrote: false };
-    try {
-      return { ticket: await deps.tickets.update(current, changes), wrote: true };
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
-      const fresh = await deps.tickets.get(current.reference);
-      if (fresh === undefined) throw error;
-      current = fresh;
-    }
-  }
-}
-
-/**
  * The acknowledgement (claimed before sending: at most once) and the operator's notice (once). Two
  * deliveries of one event may run at once: each step is claimed with a conditional write, and a write
  * that loses to the other delivery is decided again on the fresh ticket rather than failing after the
@@ -193,13 +169,13 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
   const to = current.acknowledgement.to;
   if (current.acknowledgement.state === 'pending' && to !== undefined) {
     // Only the delivery whose claim landed sends; the other finds it `sending` and leaves it.
-    const claim = await settle(deps, current, (fresh) => (fresh.acknowledgement.state === 'pending' ? { acknowledgement: { ...fresh.acknowledgement, state: 'sending' } } : undefined));
+    const claim = await settle(deps.tickets, current, (fresh) => (fresh.acknowledgement.state === 'pending' ? { acknowledgement: { ...fresh.acknowledgement, state: 'sending' } } : undefined));
     current = claim.ticket;
     if (claim.wrote) {
       const count = await deps.countAcknowledgement(to);
       const stillSending = (fresh: Ticket) => fresh.acknowledgement.state === 'sending';
       if (count > 1) {
-        current = (await settle(deps, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
+        current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
       } else {
         const subject = `${snippetOf(`Re: ${current.subject}`, 230)} [${current.reference}]`;
         const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
@@ -213,20 +189,20 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
         });
         await deps.tickets.rememberSent(sent.messageId, current.reference);
         const at = deps.clock.now().toISOString();
-        current = (await settle(deps, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at } } : undefined))).ticket;
+        current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at } } : undefined))).ticket;
       }
     }
   }
   if (current.operatorNotifiedAt === undefined) {
     const noticeAt = deps.clock.now().toISOString();
-    const claim = await settle(deps, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
+    const claim = await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
     current = claim.ticket;
     if (claim.wrote) {
       try {
         await deps.notifyOperator(operatorNotice(current));
       } catch (error) {
         // Taken back, so a redelivery (Lambda retries a failed asynchronous event) tells the operator.
-        await settle(deps, current, (fresh) => (fresh.operatorNotifiedAt === noticeAt ? { operatorNotifiedAt: undefined } : undefined)).catch(() => undefined);
+        await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === noticeAt ? { operatorNotifiedAt: undefined } : undefined)).catch(() => undefined);
         throw error;
       }
     }

@@ -4,6 +4,7 @@ import { plainAddress } from '../domain/mail-rules';
 import type { Ticket } from '../domain/tickets';
 import type { Clock } from '../domain/time';
 import type { ParsedMessage } from './inbound-mail';
+import { settle } from './ticket-writes';
 
 /**
  * The operator's side of support tickets: list them, read one (headers and text from the raw
@@ -129,7 +130,8 @@ export async function getTicketDetail(deps: TicketReadDeps, reference: string): 
     const value = parsed?.headers[name];
     if (value !== undefined) headers[name] = value.slice(0, 2000);
   }
-  const fullText = parsed?.text ?? ticket.snippet;
+  // A form request has no raw message: its text is on the ticket.
+  const fullText = parsed?.text ?? ticket.text ?? ticket.snippet;
   const chars = Array.from(fullText);
   return {
     ticket,
@@ -219,19 +221,10 @@ export async function replyToTicket(deps: ReplyDeps, request: ReplyRequest): Pro
   return settleReply(deps, claimed, id, { state: 'sent', messageId: sent.messageId, sentAt: deps.clock.now().toISOString() });
 }
 
-/** Records how a reply ended, re-reading the ticket if something else changed it meanwhile. */
+/** Records how a reply ended, on the fresh ticket if something else changed it meanwhile. */
 async function settleReply(deps: ReplyDeps, ticket: Ticket, id: string, outcome: Partial<Ticket['replies'][number]>): Promise<Ticket> {
-  let current = ticket;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await deps.tickets.update(current, { replies: current.replies.map((reply) => (reply.id === id ? { ...reply, ...outcome } : reply)) });
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= 3) throw error;
-      const fresh = await deps.tickets.get(current.reference);
-      if (fresh === undefined) throw error;
-      current = fresh;
-    }
-  }
+  const settled = await settle(deps.tickets, ticket, (current) => ({ replies: current.replies.map((reply) => (reply.id === id ? { ...reply, ...outcome } : reply)) }));
+  return settled.ticket;
 }
 
 /** Closes a ticket; closing a closed one answers it as it is. */

@@ -135,6 +135,8 @@ describe('the effective grants of every function', () => {
       getTicket: { tables: { audit: 'APPEND', workflow: 'RO' }, secrets: { keys: 'RO' }, bucket: { 'mail/inbound/': 'RO', 'mail/quarantine/': 'RO' } },
       replyTicket: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' }, supportMail: true },
       closeTicket: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
+      getSupportForm: { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } },
+      submitSupportRequest: { tables: { audit: 'APPEND', state: 'W', workflow: 'RW' }, secrets: { keys: 'RO' }, sendMail: true },
     });
   });
 });
@@ -241,6 +243,8 @@ const steps = {
   countAcknowledgement: { 'table:state': ['dynamodb:UpdateItem', 'dynamodb:PutItem'], 'secret:keys': ['secretsmanager:GetSecretValue'] },
   /** SesMailer.send From SUPPORT_EMAIL (acknowledgements, replies): the `supportMail` grant; the marker needs the key. */
   sendSupportMail: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
+  /** The support form's forward: SesMailer.send From SENDER_EMAIL to SUPPORT_EMAIL (the `sendMail` grant); the marker needs the key. */
+  forwardFormRequest: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
   /** PinHolders.claim → DynamoTable.create (conditional PutItem), holderOf → get. */
   pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
 } as const satisfies Record<string, Step>;
@@ -315,6 +319,11 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   // replyToTicket: the reply claimed on the ticket, sent, its Message-ID remembered, the outcome recorded.
   replyTicket: ['readTicket', 'changeTicket', 'sendSupportMail', 'rememberSentMail', 'writeSecurityLog'],
   closeTicket: ['readTicket', 'changeTicket', 'writeSecurityLog'],
+  // A static page.
+  getSupportForm: ['writeSecurityLog'],
+  // submitSupportRequest behind a per-client limit: the ticket created (already claiming the forward),
+  // forwarded, its Message-ID remembered, the outcome recorded (re-read when it loses a race).
+  submitSupportRequest: ['countClient', 'createTicket', 'forwardFormRequest', 'rememberSentMail', 'changeTicket', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -358,7 +367,11 @@ function neededGrants(path: readonly StepName[]): Grants {
     const capabilities = new Set([...actions].map((a) => capabilityOf(iamActions.secrets, a)));
     return { secrets: { [name]: weakestLevel(permissionCapabilities, capabilities) } };
   });
-  return grants(...parts, path.includes('sendOperatorMail') ? { sendMail: true } : {}, path.includes('sendSupportMail') ? { supportMail: true } : {});
+  return grants(
+    ...parts,
+    path.includes('sendOperatorMail') || path.includes('forwardFormRequest') ? { sendMail: true } : {},
+    path.includes('sendSupportMail') ? { supportMail: true } : {},
+  );
 }
 
 /** Where a spec's grants differ from what its code path needs: unused grants and missing ones. */
