@@ -27,7 +27,8 @@ export const clientLimit = (limiter: () => ClientLimiter): middy.MiddlewareObj<H
     const result = await limiter().hit(request.event.routeKey, request.event.requestContext.http.sourceIp, limit);
     (request.internal as Record<string, ClientLimitResult>)[RATE_LIMIT] = result;
     if (result.limited) {
-      throw new RateLimitedError('Too many requests from your address. Wait a few minutes and try again.', result.retryAfterSeconds);
+      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      throw new RateLimitedError(`Too many requests from your address. Try again in ${minutes <= 1 ? 'a minute' : `${String(minutes)} minutes`}.`, result.retryAfterSeconds);
     }
   },
 });

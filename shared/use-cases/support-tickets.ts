@@ -53,6 +53,10 @@ export interface TicketSummary {
   verdicts?: Ticket['verdicts'];
   problem?: string;
   acknowledgement: Ticket['acknowledgement']['state'];
+  /** The support form's topic, a privacy request, and whether the form request reached the support address. */
+  topic?: Ticket['topic'];
+  privacyCandidate?: Ticket['privacyCandidate'];
+  forwarded?: NonNullable<Ticket['forwarded']>['state'];
   attachments: number;
   replies: number;
   version: number;
@@ -73,6 +77,9 @@ function summaryOf(ticket: Ticket): TicketSummary {
     ...(ticket.verdicts === undefined ? {} : { verdicts: ticket.verdicts }),
     ...(ticket.problem === undefined ? {} : { problem: ticket.problem }),
     acknowledgement: ticket.acknowledgement.state,
+    ...(ticket.topic === undefined ? {} : { topic: ticket.topic }),
+    ...(ticket.privacyCandidate === undefined ? {} : { privacyCandidate: ticket.privacyCandidate }),
+    ...(ticket.forwarded === undefined ? {} : { forwarded: ticket.forwarded.state }),
     attachments: ticket.attachments.length,
     replies: ticket.replies.length,
     version: ticket.version,
