@@ -100,20 +100,36 @@ export function isFormPost(event: APIGatewayProxyEventV2): boolean {
   return /^application\/x-www-form-urlencoded\s*(;|$)/i.test(event.headers['content-type'] ?? '');
 }
 
+/** The name/value pairs of an HTML form post, in order, size-checked. */
+function formPairs(event: APIGatewayProxyEventV2, maxBytes: number): Array<[string, string]> {
+  if (!isFormPost(event)) throw new AppError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded');
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(raw, 'utf8') > maxBytes) throw new AppError('payload_too_large', `The body is larger than ${maxBytes} bytes`);
+  return [...new URLSearchParams(raw)];
+}
+
 /**
  * The fields of an HTML form post as strings (a name sent twice is refused: a form sends each once),
  * size-checked; validation is the caller's, so a page can show the values back with the problems.
  */
 export function formFields(event: APIGatewayProxyEventV2, maxBytes = DEFAULT_MAX_BODY_BYTES): Record<string, string> {
-  if (!isFormPost(event)) throw new AppError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded');
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  if (Buffer.byteLength(raw, 'utf8') > maxBytes) throw new AppError('payload_too_large', `The body is larger than ${maxBytes} bytes`);
   const fields: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(raw)) {
+  for (const [name, value] of formPairs(event, maxBytes)) {
     if (Object.hasOwn(fields, name)) throw new ValidationError(`Invalid body: body.${bounded(name, MAX_PATH_CHARS)} is sent twice`, [{ path: `body.${bounded(name, MAX_PATH_CHARS)}`, message: 'sent twice' }]);
     fields[name] = value;
   }
   return fields;
+}
+
+/** A form post's values to show back on a refused form: the first of each name, never an error. */
+export function formValuesToShow(event: APIGatewayProxyEventV2, maxBytes = DEFAULT_MAX_BODY_BYTES): Record<string, string> {
+  try {
+    const values: Record<string, string> = {};
+    for (const [name, value] of formPairs(event, maxBytes)) if (!Object.hasOwn(values, name)) values[name] = value;
+    return values;
+  } catch {
+    return {};
+  }
 }
 
 /** Validates the query string parameters (API Gateway joins repeated keys with commas). */

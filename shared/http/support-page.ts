@@ -77,7 +77,7 @@ ${supportTopics.map((topic) => `<option value="${topic}"${topic === chosen ? ' s
 </select>${problemLine('topic', state)}
 <label for="message">Message</label>
 <p class="hint" id="message-hint">At most ${String(supportFormLimits.message)} characters. For a data request, name the Pinterest account or email address it is about.</p>
-<textarea id="message" name="message" rows="10" maxlength="${String(supportFormLimits.message)}" required${describedBy('message', state, true)}${invalid('message', state)}>${escapeHtml(state.values.message ?? '')}</textarea>${problemLine('message', state)}
+<textarea id="message" name="message" rows="10" required${describedBy('message', state, true)}${invalid('message', state)}>${escapeHtml(state.values.message ?? '')}</textarea>${problemLine('message', state)}
 <div class="hp" aria-hidden="true">
 <label for="${HONEYPOT_FIELD}">Leave this field empty</label>
 <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off">

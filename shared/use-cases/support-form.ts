@@ -77,9 +77,17 @@ export async function submitSupportRequest(deps: SupportFormDeps, request: Suppo
     );
     return { kind: 'received', reference, forwarded: 'failed' };
   }
-  await deps.tickets.rememberSent(sent.messageId, reference);
+  // The request is stored and forwarded: whatever happens to the bookkeeping below, the person gets
+  // their success (an error would make them send it again: a second ticket, a second mail).
   const at = deps.clock.now().toISOString();
-  await settle(deps.tickets, ticket, (current) => (current.forwarded?.state === 'sending' ? { forwarded: { state: 'sent', messageId: sent.messageId, at } } : undefined));
+  await settle(deps.tickets, ticket, (current) => (current.forwarded?.state === 'sending' ? { forwarded: { state: 'sent', messageId: sent.messageId, at } } : undefined)).catch(
+    (error: unknown) => {
+      deps.warn('support form: forwarded, but recording it on the ticket failed (it shows the forward as sending)', { reference, error });
+    },
+  );
+  await deps.tickets.rememberSent(sent.messageId, reference).catch((error: unknown) => {
+    deps.warn('support form: forwarded, but its Message-ID was not remembered (the copy coming back will not be linked)', { reference, error });
+  });
   return { kind: 'received', reference, forwarded: 'sent' };
 }
 

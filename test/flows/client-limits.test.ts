@@ -18,15 +18,18 @@ function address(): string {
 const limited = routes.filter((r) => r.clientLimit !== undefined);
 
 describe('per-client limits on public routes that write', () => {
-  it('covers exactly the public routes that write: the start link and the callback', () => {
-    expect(limited.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /oauth/start', 'GET /oauth/callback']);
+  it('covers exactly the public routes that write: the start link, the callback and the support form', () => {
+    expect(limited.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /oauth/start', 'GET /oauth/callback', 'POST /support']);
   });
 
   it.each(limited.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: the request over the limit gets a 429 page with Retry-After and changes nothing', async (_key, route) => {
     const sourceIp = address();
     const agent = uniquePrefix('limit');
     const max = route.clientLimit?.max ?? 0;
-    const call = () => callFunction(route.fn, { method: route.method, url: route.path, sourceIp, headers: { 'user-agent': agent } });
+    // Each request is refused for its input (400) until the limit refuses it first: the OAuth routes
+    // without their parameters, the support form with an invalid address (a browser's form post).
+    const form = route.method === 'POST' ? { body: 'email=not-an-address&topic=support&message=hello', headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { headers: {} };
+    const call = () => callFunction(route.fn, { method: route.method, url: route.path, sourceIp, ...form, headers: { ...form.headers, 'user-agent': agent } });
     for (let i = 0; i < max; i += 1) expect((await call()).statusCode).toBe(400);
     const refused = await call();
     expect(refused.statusCode).toBe(429);
@@ -35,7 +38,7 @@ describe('per-client limits on public routes that write', () => {
     expect(refused.headers['content-type']).toMatch(/^text\/html/);
     expect(refused.text).toContain('Too many requests');
     // Another client is not affected.
-    expect((await callFunction(route.fn, { method: route.method, url: route.path, sourceIp: address() })).statusCode).toBe(400);
+    expect((await callFunction(route.fn, { method: route.method, url: route.path, sourceIp: address(), ...form })).statusCode).toBe(400);
 
     const audit = await callFunction('getAudit', { method: 'GET', url: '/audit?kind=http_request&limit=100' });
     const mine = (audit.json() as { items: Array<{ userAgent?: string; status: number; outcome: string; rateLimit?: { limited: boolean; remaining?: number }; clientHash?: string }> }).items.filter(
