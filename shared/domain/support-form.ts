@@ -19,7 +19,7 @@ export const topicLabels: Record<SupportTopic, string> = {
 export const supportFormLimits = { email: 254, message: 5000 } as const;
 
 /** The field a person never sees (hidden from view and from assistive technology); a robot fills it. */
-export const HONEYPOT_FIELD = 'website';
+export const HONEYPOT_FIELD = 'leave_blank';
 
 const characters = (text: string) => Array.from(text).length;
 

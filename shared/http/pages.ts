@@ -12,16 +12,17 @@ ${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}`);
 }
 
 /**
- * The page around `main`: language, character set, viewport, no referrer, the shared style (and any
- * page's own, `style`), no script. `main` must be HTML built with every value escaped.
+ * The page around `main`: language, character set, viewport, no referrer (`same-origin` for a page
+ * with a form: under `no-referrer` a browser posts the form with `Origin: null`), the shared style
+ * (and any page's own, `style`), no script. `main` must be HTML built with every value escaped.
  */
-export function htmlDocument(title: string, main: string, style = ''): string {
+export function htmlDocument(title: string, main: string, style = '', referrer: 'no-referrer' | 'same-origin' = 'no-referrer'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${referrer}">
 <title>${escapeHtml(title)}</title>
 <style>
 body{font:16px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fff;margin:0}

@@ -80,11 +80,24 @@ ${supportTopics.map((topic) => `<option value="${topic}"${topic === chosen ? ' s
 <textarea id="message" name="message" rows="10" required${describedBy('message', state, true)}${invalid('message', state)}>${escapeHtml(state.values.message ?? '')}</textarea>${problemLine('message', state)}
 <div class="hp" aria-hidden="true">
 <label for="${HONEYPOT_FIELD}">Leave this field empty</label>
-<input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off">
+<input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off" data-1p-ignore data-lpignore="true">
 </div>
 <button type="submit">Send request</button>
 </form>`;
-  return htmlDocument(listed.length === 0 ? 'Contact support' : 'Contact support: please correct the form', main, style);
+  return htmlDocument(listed.length === 0 ? 'Contact support' : 'Contact support: please correct the form', main, style, 'same-origin');
+}
+
+/**
+ * The headers of a page with the form: the referrer goes only to this origin (the form's own post),
+ * so the browser sends the page's origin with it rather than `Origin: null` (what `no-referrer` gives).
+ */
+export const formPageHeaders = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' } as const;
+
+/** The visible labels, for problems written with the field's API name (`email must be …`). */
+const fieldLabels = { email: 'Your email address', topic: 'Topic', message: 'Message' } as const;
+
+function inWordsOfTheForm(field: 'email' | 'topic' | 'message', message: string): string {
+  return message.startsWith(`${field} `) ? `${fieldLabels[field]} ${message.slice(field.length + 1)}` : message;
 }
 
 /** The answer to a refused form post: the page again, the values kept, the problems listed. */
@@ -93,9 +106,9 @@ export function refusedFormPage(contactEmail: string, values: FormState['values'
   for (const issue of issues) {
     const field = issue.path.replace(/^body\./, '');
     const key = field === 'email' || field === 'topic' || field === 'message' ? field : 'form';
-    problems[key] ??= key === 'form' ? `${field}: ${issue.message}` : issue.message;
+    problems[key] ??= key === 'form' ? `${field}: ${issue.message}` : inWordsOfTheForm(key, issue.message);
   }
-  return html(400, supportFormPage(contactEmail, { values, problems }), { 'Cache-Control': 'no-store' });
+  return html(400, supportFormPage(contactEmail, { values, problems }), formPageHeaders);
 }
 
 /** The confirmation a person sees once the request is taken. */

@@ -187,7 +187,7 @@ function postJson(body: unknown, options: PostOptions = {}): Promise<TestRespons
 
 /** The fields a person fills in, with the hidden field empty as a browser sends it. */
 function filled(email: string, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { email, topic: 'support', message: 'Hello,\r\nhow do I connect my Pinterest account?\r\nThanks', website: '', ...overrides };
+  return { email, topic: 'support', message: 'Hello,\r\nhow do I connect my Pinterest account?\r\nThanks', leave_blank: '', ...overrides };
 }
 
 /** The reference a confirmation page shows. */
@@ -386,7 +386,7 @@ function controls(html: string): Control[] {
 
 /** The hidden field's wrapper, and what it holds. */
 function honeypotWrapper(html: string): { open: string; inner: string } {
-  const match = /(<div\b[^>]*>)((?:(?!<\/div>)[\s\S])*name="website"(?:(?!<\/div>)[\s\S])*)<\/div>/.exec(html);
+  const match = /(<div\b[^>]*>)((?:(?!<\/div>)[\s\S])*name="leave_blank"(?:(?!<\/div>)[\s\S])*)<\/div>/.exec(html);
   if (match?.[1] === undefined || match[2] === undefined) throw new Error('the hidden field is not inside a wrapper');
   return { open: match[1], inner: match[2] };
 }
@@ -435,7 +435,7 @@ describe('GET /support: the form page', () => {
 
   it('gives every visible field a label whose for= names its id, keeps the tab order natural, and names the support address', async () => {
     const { text } = await getForm();
-    const visible = controls(text).filter((c) => c.tag !== 'button' && c.name !== 'website');
+    const visible = controls(text).filter((c) => c.tag !== 'button' && c.name !== 'leave_blank');
     expect(visible.map((c) => c.name)).toEqual(['email', 'topic', 'message']);
     for (const control of visible) {
       expect(control.id).toBe(control.name);
@@ -459,7 +459,7 @@ describe('GET /support: the form page', () => {
     const { text } = await getForm();
     const { open, inner } = honeypotWrapper(text);
     expect(open).toMatch(/aria-hidden="true"/);
-    const field = controls(inner).find((c) => c.name === 'website');
+    const field = controls(inner).find((c) => c.name === 'leave_blank');
     expect(field?.html).toMatch(/tabindex="-1"/);
     expect(field?.html).toMatch(/autocomplete="off"/);
     expect(field?.html).not.toMatch(/\brequired\b/);
@@ -468,7 +468,7 @@ describe('GET /support: the form page', () => {
     expect(wrapperClass).not.toBe('');
     expect(text).toMatch(new RegExp(`\\.${wrapperClass}\\{position:absolute;left:-10000px`));
     // Only one hidden field, and it is the one in the wrapper.
-    expect(controls(text).filter((c) => c.name === 'website')).toHaveLength(1);
+    expect(controls(text).filter((c) => c.name === 'leave_blank')).toHaveLength(1);
   });
 
   it('offers the four topics, Support chosen unless a link preselects one', async () => {
@@ -611,6 +611,10 @@ describe('POST /support: bad input is refused naming the field, nothing stored o
     { name: '5,001-character message (emoji)', fields: () => ({ message: '🙂'.repeat(5001) }), field: 'message', problem: 'message must be at most 5000 characters', path: 'body.message' },
   ];
 
+  /** The page words a problem with the field's visible label (`Your email address must be …`); JSON with its name. */
+  const labels = { email: 'Your email address', topic: 'Topic', message: 'Message' } as const;
+  const onThePage = (c: Case) => `${labels[c.field]}${c.problem.slice(c.field.length)}`;
+
   it.each(cases.map((c) => [c.name, c] as const))('form, %s: the page again, the problem beside the field, every typed value kept (escaped)', async (_name, c) => {
     const email = newEmail('bad-form');
     const fields = filled(email, { topic: 'data_deletion', message: typedMessage, ...c.fields(email) });
@@ -622,10 +626,10 @@ describe('POST /support: bad input is refused naming the field, nothing stored o
     expect(res.text).toContain('<title>Contact support: please correct the form</title>');
 
     // The problem, beside its field (which points to it) and in the summary, linked to the field.
-    expect(problemBeside(res.text, c.field)).toBe(escape(c.problem));
+    expect(problemBeside(res.text, c.field)).toBe(escape(onThePage(c)));
     expect(fieldTag(res.text, c.field)).toMatch(new RegExp(`aria-describedby="[^"]*\\b${c.field}-problem\\b`));
     expect(fieldTag(res.text, c.field)).toMatch(/aria-invalid="true"/);
-    expect(res.text).toContain(`<li><a href="#${c.field}">${escape(c.problem)}</a></li>`);
+    expect(res.text).toContain(`<li><a href="#${c.field}">${escape(onThePage(c))}</a></li>`);
     for (const other of (['email', 'topic', 'message'] as const).filter((f) => f !== c.field)) {
       expect(problemBeside(res.text, other)).toBeUndefined();
       expect(fieldTag(res.text, other)).not.toMatch(/aria-invalid/);
@@ -637,12 +641,12 @@ describe('POST /support: bad input is refused naming the field, nothing stored o
     const topic = fields.topic;
     expect(selectedTopics(res.text)).toEqual([topic === 'data_deletion' ? 'data_deletion' : 'support']);
     // The hidden field is never filled in by the page.
-    expect(controls(res.text).find((ctl) => ctl.name === 'website')?.html).not.toMatch(/value=/);
+    expect(controls(res.text).find((ctl) => ctl.name === 'leave_blank')?.html).not.toMatch(/value=/);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('JSON, %s: 400 validation_failed naming the field', async (_name, c) => {
     const email = newEmail('bad-json');
-    const fields = filled(email, { topic: 'data_deletion', message: typedMessage, website: undefined, ...c.fields(email) });
+    const fields = filled(email, { topic: 'data_deletion', message: typedMessage, leave_blank: undefined, ...c.fields(email) });
     const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const res = await expectNothingStoredOrSent(() => postJson(body));
     expect(res.statusCode).toBe(400);
@@ -682,7 +686,7 @@ describe('POST /support: bad input is refused naming the field, nothing stored o
         ['email', newEmail('twice-other')],
         ['topic', 'support'],
         ['message', 'Hi'],
-        ['website', ''],
+        ['leave_blank', ''],
       ]),
     );
     expect(res.statusCode).toBe(400);
@@ -700,7 +704,7 @@ describe('POST /support: bad input is refused naming the field, nothing stored o
       ['email', email],
       ['topic', 'data_access'],
       ['message', 'Hi <there>'],
-      ['website', ''],
+      ['leave_blank', ''],
     ]);
     expect(res.statusCode).toBe(400);
     expect(res.text).toContain('<form method="post">');
@@ -714,10 +718,10 @@ describe('POST /support: line breaks meant to inject mail headers', () => {
   const injectedEmail = (label: string) => `${newEmail(label)}\r\nBcc: victim-${randomBytes(3).toString('hex')}@example.net`;
 
   it.each([
-    ['email with CRLF and a Bcc line', { email: injectedEmail('crlf') }, 'email', 'email must not contain line breaks'],
-    ['email ending in CRLF', { email: `${newEmail('crlf-end')}\r\n` }, 'email', 'email must not contain line breaks'],
-    ['email with a bare LF', { email: `${newEmail('lf')}\nX-Injected: 1` }, 'email', 'email must not contain line breaks'],
-    ['topic with CRLF', { topic: 'support\r\nBcc: victim@example.net' }, 'topic', 'topic must be one of support, data_access, data_deletion, other'],
+    ['email with CRLF and a Bcc line', { email: injectedEmail('crlf') }, 'email', 'Your email address must not contain line breaks'],
+    ['email ending in CRLF', { email: `${newEmail('crlf-end')}\r\n` }, 'email', 'Your email address must not contain line breaks'],
+    ['email with a bare LF', { email: `${newEmail('lf')}\nX-Injected: 1` }, 'email', 'Your email address must not contain line breaks'],
+    ['topic with CRLF', { topic: 'support\r\nBcc: victim@example.net' }, 'topic', 'Topic must be one of support, data_access, data_deletion, other'],
   ] as const)('form, %s: 400 naming the field, nothing sent', async (_name, override, field, problem) => {
     const res = await expectNothingStoredOrSent(() => postForm(filled(newEmail('inject-form'), override)));
     expect(res.statusCode).toBe(400);
@@ -765,8 +769,8 @@ describe('POST /support: line breaks meant to inject mail headers', () => {
 
   it.each(['form', 'json'] as const)('%s, the hidden field with CRLF: the same success, nothing stored or sent', async (kind) => {
     const email = newEmail(`inject-honeypot-${kind}`);
-    const website = 'https://spam.example\r\nBcc: victim@example.net';
-    const res = await expectNothingStoredOrSent(() => (kind === 'form' ? postForm(filled(email, { website })) : postJson({ email, topic: 'support', message: 'Hi', website })));
+    const leave_blank = 'https://spam.example\r\nBcc: victim@example.net';
+    const res = await expectNothingStoredOrSent(() => (kind === 'form' ? postForm(filled(email, { leave_blank })) : postJson({ email, topic: 'support', message: 'Hi', leave_blank })));
     const reference = kind === 'form' ? expectConfirmationPage(res) : expectAccepted(res);
     expect(await ticketItem(reference)).toBeUndefined();
   });
@@ -819,7 +823,7 @@ describe('POST /support: the hidden field filled (a robot)', () => {
     const realReference = expectConfirmationPage(real);
 
     const email = newEmail('robot-form');
-    const res = await expectNothingStoredOrSent(() => postForm(filled(email, { website: 'https://spam.example' })));
+    const res = await expectNothingStoredOrSent(() => postForm(filled(email, { leave_blank: 'https://spam.example' })));
     const reference = expectConfirmationPage(res);
     expect(reference).not.toBe(realReference);
     // Apart from the reference, the robot's answer is the person's, byte for byte.
@@ -831,16 +835,16 @@ describe('POST /support: the hidden field filled (a robot)', () => {
   });
 
   it('JSON: 202 {reference} as for a person, nothing stored or sent', async () => {
-    const res = await expectNothingStoredOrSent(() => postJson({ email: newEmail('robot-json'), topic: 'support', message: 'Buy now', website: 'x' }));
+    const res = await expectNothingStoredOrSent(() => postJson({ email: newEmail('robot-json'), topic: 'support', message: 'Buy now', leave_blank: 'x' }));
     const reference = expectAccepted(res);
     expect(await ticketItem(reference)).toBeUndefined();
     expect(await supportMailsAbout(reference)).toEqual([]);
   });
 
   it('with every other field wrong too: still the same success, so the robot learns nothing', async () => {
-    const form = await expectNothingStoredOrSent(() => postForm({ email: 'nope', topic: 'bogus', message: '', website: 'filled', extra: 'x' }));
+    const form = await expectNothingStoredOrSent(() => postForm({ email: 'nope', topic: 'bogus', message: '', leave_blank: 'filled', extra: 'x' }));
     expect(await ticketItem(expectConfirmationPage(form))).toBeUndefined();
-    const json = await expectNothingStoredOrSent(() => postJson({ email: 'nope', website: 'filled' }));
+    const json = await expectNothingStoredOrSent(() => postJson({ email: 'nope', leave_blank: 'filled' }));
     expect(await ticketItem(expectAccepted(json))).toBeUndefined();
   });
 });
