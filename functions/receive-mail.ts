@@ -18,7 +18,17 @@ export const handler = middy<unknown, unknown>()
       logger.error('not an SES receipt event: dropped', { issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
       return { received: 0 };
     }
-    const outcomes = await receiveMail(inboundDeps(), parsed.data);
+    let outcomes;
+    try {
+      outcomes = await receiveMail(inboundDeps(), parsed.data);
+    } catch (error) {
+      // Logged here, redacted (an SES or parser message may quote an address); Lambda's runtime logs
+      // a thrown error's message as it is, so what it gets names only the kind of failure. Thrown, so
+      // Lambda retries the event and the redelivery finishes the work.
+      logger.error('support mail failed; Lambda will retry the event', { error });
+      // eslint-disable-next-line preserve-caught-error -- the cause is logged above, redacted; attached, it would reach the runtime's log unredacted
+      throw new Error(`receiveMail failed (${error instanceof Error ? error.name : 'error'}); the function log has the details`);
+    }
     for (const outcome of outcomes) logger.info('support mail received', { outcome });
     return { received: outcomes.length, outcomes };
   });

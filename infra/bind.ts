@@ -203,11 +203,14 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
     );
   }
 
-  // SES checks the From identity: the address, or the verified domain it belongs to.
+  // SES checks the From identity: the address, or the verified domain it belongs to. The domain alone
+  // would let the function send as any address of it, so the From address is pinned by a condition.
   const identities = new Set<string>();
+  const fromAddresses = new Set<string>();
   const addIdentity = (address: string) => {
     identities.add(address);
     identities.add(address.split('@')[1] ?? address);
+    fromAddresses.add(address);
   };
   if (grants.sendMail === true) addIdentity(resources.senderEmail);
   if (grants.supportMail === true) addIdentity(resources.supportEmail);
@@ -216,6 +219,7 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
       new iam.PolicyStatement({
         actions: [...iamActions.sendMail],
         resources: [...identities].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+        conditions: { StringEquals: { 'ses:FromAddress': [...fromAddresses] } },
       }),
     );
   }

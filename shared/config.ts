@@ -54,7 +54,7 @@ export const settingsSchema = z.object({
   /** Refresh (and, if that does not move it, warn) this many days before the refresh token's end. */
   REFRESH_WARN_DAYS: positiveInt(20),
   /** Minimum seconds between two Pin writes in one environment (all functions together). */
-  PUBLISH_MIN_GAP_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 10),
+  PUBLISH_MIN_GAP_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400, 'must be at most 86400 (a day): the pacing counter lives two days')), 10),
   /** Pin writes per environment per UTC day (Trial access allows 300 writes a day). */
   PUBLISH_DAILY_CAP: positiveInt(300),
   /** A Pin record `publishing` or `needs_reconcile` for longer than this counts as stuck (the StuckPinRecords metric). */

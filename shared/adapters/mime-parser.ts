@@ -56,6 +56,16 @@ function truncatedMultipart(raw: Buffer, contentType: string | undefined): boole
   return !raw.includes(`--${value}--`, 0, 'latin1');
 }
 
+/**
+ * A Message-ID as RFC 5322 writes it (`<left@right>`, no spaces or angle brackets inside), or nothing:
+ * the parser decodes encoded words even here, and a value that decodes to a line break must never
+ * reach a ticket (it would be refused as In-Reply-To of every mail about it).
+ */
+export function messageIdOf(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed !== undefined && /^<[^\s<>]{1,900}>$/.test(trimmed) ? trimmed : undefined;
+}
+
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length === 0) return { problem: 'the message is empty', text: '', attachments: [], headers: {} };
   try {
@@ -68,7 +78,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
       text,
       attachments: email.attachments.map((a) => ({ filename: a.filename ?? '(unnamed)', contentType: a.mimeType, size: sizeOf(a.content) })),
       headers,
-      ...(email.messageId === undefined ? {} : { messageId: email.messageId }),
+      ...(messageIdOf(email.messageId) === undefined ? {} : { messageId: messageIdOf(email.messageId) }),
       ...(from === undefined ? {} : { from }),
       ...(email.subject === undefined ? {} : { subject: email.subject }),
       ...(email.date === undefined ? {} : { date: email.date }),

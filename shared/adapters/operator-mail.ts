@@ -16,8 +16,8 @@ export class OperatorMail implements OperatorNotifier {
     await this.tell(notice);
   }
 
-  /** Any notice: a subject and a text. */
-  async tell(notice: { subject: string; text: string }): Promise<void> {
-    await this.mailer.send({ to: [this.to], subject: `[MiraDigitalZen Publisher] ${notice.subject}`, text: notice.text, autoSubmitted: 'auto-generated' });
+  /** Any notice: a subject and a text. Answers the notice's Message-ID. */
+  async tell(notice: { subject: string; text: string }): Promise<{ messageId: string }> {
+    return this.mailer.send({ to: [this.to], subject: `[MiraDigitalZen Publisher] ${notice.subject}`, text: notice.text, autoSubmitted: 'auto-generated' });
   }
 }

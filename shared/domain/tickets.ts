@@ -30,8 +30,9 @@ export const ticketSchema = z.object({
   ),
   /** The message could not be read in full (truncated, garbage, missing object): said, never lost. */
   problem: z.optional(z.string()),
+  /** `failed`: SES refused it (nothing went out); the operator may answer with the reply route. */
   acknowledgement: z.object({
-    state: z.enum(['pending', 'sending', 'sent', 'skipped']),
+    state: z.enum(['pending', 'sending', 'sent', 'skipped', 'failed']),
     reason: z.optional(z.string()),
     to: z.optional(z.string()),
     messageId: z.optional(z.string()),

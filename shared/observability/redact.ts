@@ -59,6 +59,9 @@ const valuePatterns: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
   // Sensitive query or form parameters (`?code=…&state=…`).
   [new RegExp(`([?&#;\\s"'(]|^)(${queryParamNames})=([^&\\s#"';)]+)`, 'gi'), `$1$2=${REDACTED}`],
+  // Email addresses (an SES refusal names the recipient, a parse error may quote a header): the
+  // privacy policy does not put requesters' addresses in logs. The domain is kept, for diagnosis.
+  [/[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)/g, '[address]@$1'],
   // JSON fragments inside strings (`"access_token":"…"`).
   [
     new RegExp(`("(?:${queryParamNames}|clientSecret|accessToken|refreshToken)"\\s*:\\s*)"[^"]*"`, 'gi'),

@@ -64,7 +64,8 @@ export interface InboundDeps {
   mail: {
     send(mail: { to: string[]; subject: string; text: string; autoSubmitted: 'auto-replied' | 'auto-generated'; inReplyTo?: string; references?: string[] }): Promise<{ messageId: string }>;
   };
-  notifyOperator: (notice: { subject: string; text: string }) => Promise<void>;
+  /** Mails the operator; answers the notice's Message-ID, so the notice arriving back is linked to the ticket. */
+  notifyOperator: (notice: { subject: string; text: string }) => Promise<{ messageId: string } | undefined>;
   settings: { inboundPrefix: string; quarantinePrefix: string; acknowledge: boolean; retentionDays: number; markerHeader: string };
 }
 
@@ -92,17 +93,15 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
   const raw = inbound ?? alreadyQuarantined;
   const parsed: ParsedMessage = raw === undefined ? { problem: `the raw message was not found at ${inboundKey}`, text: '', attachments: [], headers: {} } : await deps.parse(raw);
 
-  const marker = parsed.headers[deps.settings.markerHeader.toLowerCase()];
-  if (marker !== undefined && parsed.messageId !== undefined && (await deps.isOurMarker(parsed.messageId, marker))) {
-    const linkedTo = await deps.tickets.ticketOfSent(parsed.messageId);
-    if (linkedTo !== undefined) {
-      const ticket = await deps.tickets.get(linkedTo);
-      if (ticket !== undefined && !(ticket.returned ?? []).some((entry) => entry.sesMessageId === mail.messageId)) {
-        const returned = [...(ticket.returned ?? []), { at: deps.clock.now().toISOString(), sesMessageId: mail.messageId, s3Key: inboundKey }];
-        await deps.tickets.update(ticket, { returned }).catch((error: unknown) => {
-          if (!(error instanceof ConflictError)) throw error;
-        });
-      }
+  const ours = await ourOwnMail(deps, parsed, raw, mail.source);
+  if (ours !== undefined) {
+    const linkedTo = await deps.tickets.ticketOfSent(ours);
+    const ticket = linkedTo === undefined ? undefined : await deps.tickets.get(linkedTo);
+    if (ticket !== undefined) {
+      const entry = { at: deps.clock.now().toISOString(), sesMessageId: mail.messageId, s3Key: inboundKey };
+      await settle(deps.tickets, ticket, (current) =>
+        (current.returned ?? []).some((returned) => returned.sesMessageId === mail.messageId) ? undefined : { returned: [...(current.returned ?? []), entry] },
+      );
     }
     return { kind: 'returned', linkedTo };
   }
@@ -116,7 +115,9 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
   }
   // Without readable headers nothing says answering is safe (a list, a bounce, our own mail).
   const unreadable = Object.keys(parsed.headers).length === 0 || (parsed.problem !== undefined && parsed.from === undefined);
-  const ack = unreadable
+  const ack = quarantine.length > 0
+    ? ({ send: false, reason: 'quarantined' } as const)
+    : unreadable
     ? ({ send: false, reason: 'unreadable' } as const)
     : acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: false, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
   const now = deps.clock.now().toISOString();
@@ -159,6 +160,28 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
 }
 
 /**
+ * The Message-ID of ours this message is, or carries: our own mail coming back (its marker valid for its
+ * Message-ID), or a bounce of it (a delivery report from an empty sender or MAILER-DAEMON that quotes
+ * our mail's headers: a marker in the report valid for a Message-ID in it). Undefined for anything else.
+ */
+async function ourOwnMail(deps: InboundDeps, parsed: ParsedMessage, raw: Buffer | undefined, envelopeFrom: string | undefined): Promise<string | undefined> {
+  const marker = parsed.headers[deps.settings.markerHeader.toLowerCase()];
+  if (marker !== undefined && parsed.messageId !== undefined && (await deps.isOurMarker(parsed.messageId, marker))) return parsed.messageId;
+  const sender = (envelopeFrom ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
+  const bounce = sender === '' || sender.startsWith('mailer-daemon@') || sender.startsWith('postmaster@');
+  if (!bounce || raw === undefined) return undefined;
+  // The quoted headers: a delivery report carries them as message/rfc822 or text/rfc822-headers.
+  const text = raw.subarray(0, 1024 * 1024).toString('latin1');
+  const name = deps.settings.markerHeader.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const markers = [...text.matchAll(new RegExp(`^${name}:[ \\t]*(v1\\.[A-Za-z0-9_-]{20,})`, 'gim'))].map((m) => m[1] ?? '');
+  const ids = [...text.matchAll(/^Message-ID:[ \t]*(<[^\s<>]{1,900}>)/gim)].map((m) => m[1] ?? '');
+  for (const quoted of markers.slice(0, 5)) {
+    for (const id of ids.slice(0, 5)) if (await deps.isOurMarker(id, quoted)) return id;
+  }
+  return undefined;
+}
+
+/**
  * The acknowledgement (claimed before sending: at most once) and the operator's notice (once). Two
  * deliveries of one event may run at once: each step is claimed with a conditional write, and a write
  * that loses to the other delivery is decided again on the fresh ticket rather than failing after the
@@ -177,19 +200,30 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
       if (count > 1) {
         current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
       } else {
-        const subject = `${snippetOf(`Re: ${current.subject}`, 230)} [${current.reference}]`;
+        const subject = `${snippetOf(/^re:/i.test(current.subject) ? current.subject : `Re: ${current.subject}`, 230)} [${current.reference}]`;
         const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
-        const sent = await deps.mail.send({
-          to: [to],
-          subject,
-          text: acknowledgementText(current),
-          autoSubmitted: 'auto-replied',
-          ...(current.messageId === undefined ? {} : { inReplyTo: current.messageId }),
-          ...(references.length === 0 ? {} : { references }),
-        });
-        await deps.tickets.rememberSent(sent.messageId, current.reference);
-        const at = deps.clock.now().toISOString();
-        current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'sent', to, messageId: sent.messageId, at } } : undefined))).ticket;
+        let sent: { messageId: string } | undefined;
+        try {
+          sent = await deps.mail.send({
+            to: [to],
+            subject,
+            text: acknowledgementText(current),
+            autoSubmitted: 'auto-replied',
+            ...(current.messageId === undefined ? {} : { inReplyTo: current.messageId }),
+            ...(references.length === 0 ? {} : { references }),
+          });
+        } catch (error) {
+          // Refused by SES (an unverified recipient in the SES sandbox, a throttle the SDK's retries did
+          // not outlast): recorded `failed`, shown to the operator, who may answer with the reply route.
+          const reason = `ses_refused:${error instanceof Error ? error.name : 'error'}`.slice(0, 80);
+          current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'failed', reason, to } } : undefined))).ticket;
+        }
+        if (sent !== undefined) {
+          const messageId = sent.messageId;
+          const at = deps.clock.now().toISOString();
+          current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'sent', to, messageId, at } } : undefined))).ticket;
+          await deps.tickets.rememberSent(messageId, current.reference);
+        }
       }
     }
   }
@@ -198,13 +232,16 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
     const claim = await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
     current = claim.ticket;
     if (claim.wrote) {
+      let sent: { messageId: string } | undefined;
       try {
-        await deps.notifyOperator(operatorNotice(current));
+        sent = await deps.notifyOperator(operatorNotice(current));
       } catch (error) {
         // Taken back, so a redelivery (Lambda retries a failed asynchronous event) tells the operator.
         await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === noticeAt ? { operatorNotifiedAt: undefined } : undefined)).catch(() => undefined);
         throw error;
       }
+      // When the operator's address is one SES receives for us, the notice comes back: linked, not lost.
+      if (sent !== undefined) await deps.tickets.rememberSent(sent.messageId, current.reference).catch(() => undefined);
     }
   }
   return current;

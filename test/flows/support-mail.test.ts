@@ -627,7 +627,7 @@ describe('receiveMail: our own mail coming back', () => {
     expect(await ticketStore.get(ticketReference(back))).toBeUndefined();
   });
 
-  it('an operator notice we really sent, delivered back: no ticket, no reply, linked to nothing', async () => {
+  it('an operator notice we really sent, delivered back (the operator’s address is one SES receives): no ticket, no reply, linked to its ticket', async () => {
     const sender = address('loop-notice');
     const original = sesId('loop-notice');
     await deliver(plainFrom(sender).raw, { messageId: original, source: sender });
@@ -635,9 +635,9 @@ describe('receiveMail: our own mail coming back', () => {
     if (notice === undefined) throw new Error('no notice captured');
 
     const back = sesId('loop-notice-back');
-    await expect(deliver(notice.raw, { messageId: back, source: OPERATOR })).resolves.toEqual({ received: 1, outcomes: [{ kind: 'returned', linkedTo: undefined }] });
+    await expect(deliver(notice.raw, { messageId: back, source: OPERATOR })).resolves.toEqual({ received: 1, outcomes: [{ kind: 'returned', linkedTo: ticketReference(original) }] });
     expect(await ticketStore.get(ticketReference(back))).toBeUndefined();
-    expect((await ticketOf(original)).returned).toBeUndefined();
+    expect((await ticketOf(original)).returned?.map((entry) => entry.sesMessageId)).toEqual([back]);
     expect(await noticesAbout(ticketReference(back))).toEqual([]);
     expect(await capturedTo(OPERATOR).then((all) => all.filter((c) => (c.mail.subject ?? '').includes(ticketReference(back))))).toEqual([]);
   });

@@ -130,6 +130,13 @@ describe('bind (environment and least privilege in one call)', () => {
     expect(identitiesOf(ses?.Resource)).toEqual(['ecooffice.net', 'info@ecooffice.net']);
   });
 
+  it('pins the From address by a condition, so the domain identity does not allow any address of the domain', () => {
+    const both = build({ sendMail: true, supportMail: true }).statements.find((s) => s.Action === 'ses:SendRawEmail') as Statement & { Condition?: unknown };
+    expect(both.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['info@ecooffice.net', 'help@support.ecooffice.test'] } });
+    const sender = probe.statements.find((s) => s.Action === 'ses:SendRawEmail') as Statement & { Condition?: unknown };
+    expect(sender.Condition).toEqual({ StringEquals: { 'ses:FromAddress': ['info@ecooffice.net'] } });
+  });
+
   it('scopes support mail to the support identity, and both grants to both identities', () => {
     const support = build({ supportMail: true }).statements.find((s) => s.Action === 'ses:SendRawEmail');
     expect(identitiesOf(support?.Resource)).toEqual(['help@support.ecooffice.test', 'support.ecooffice.test']);

@@ -230,7 +230,8 @@ export class RecordingOperator {
     this.failure = error;
   }
 
-  readonly notify = (notice: { subject: string; text: string }): Promise<void> =>
+  /** Each notice gets a Message-ID of its own (`<notice-N@ecooffice.net>`), as SesMailer gives. */
+  readonly notify = (notice: { subject: string; text: string }): Promise<{ messageId: string }> =>
     io(() => {
       const failure = this.failure;
       if (failure !== undefined) {
@@ -238,6 +239,7 @@ export class RecordingOperator {
         throw failure;
       }
       this.notices.push({ ...notice });
+      return { messageId: `<notice-${String(this.notices.length)}@ecooffice.net>` };
     });
 }
 

@@ -126,6 +126,19 @@ describe('receiveMail: a plain message', () => {
     expect(Array.from(subject).length).toBeLessThanOrEqual(230 + 3 + ticketReference(id).length);
   });
 
+  it('records an acknowledgement SES refuses as failed (terminal, visible), still tells the operator, and sends nothing on a redelivery', async () => {
+    const m = memoryInboundDeps();
+    m.mail.failNextSend(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+    await deliver(m, plain(), { messageId: id, source: 'reader@example.org' });
+    expect(ticketOf(m, id).acknowledgement).toEqual({ state: 'failed', reason: 'ses_refused:MessageRejected', to: 'reader@example.org' });
+    expect(m.mail.sent).toEqual([]);
+    expect(m.operator.notices).toHaveLength(1);
+    expect(m.operator.notices[0]?.text).toContain('Acknowledgement: failed (ses_refused:MessageRejected).');
+    await redeliver(m, { messageId: id, source: 'reader@example.org' });
+    expect(m.mail.sent).toEqual([]);
+    expect(m.operator.notices).toHaveLength(1);
+  });
+
   it('tells the operator once: who, what, and that it was acknowledged', async () => {
     const m = memoryInboundDeps();
     await deliver(m, plain(), { messageId: id, source: 'reader@example.org' });

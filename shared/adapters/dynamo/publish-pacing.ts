@@ -29,14 +29,15 @@ export class PublishPacing implements PacingPort {
     const gapStart = now - this.settings.minGapSeconds * 1000;
     // The counter outlives the day it counts, so a read near midnight still sees it.
     const expiresAt = this.table.ttlIn(2 * 86_400);
+    const nowSeconds = Math.floor(now / 1000);
     const names = { '#day': 'day', '#count': 'count', '#last': 'lastWriteAt', '#pin': 'lastPinId', '#ttl': 'expiresAt' };
     if (this.settings.dailyCap > 0) {
       try {
         await this.table.update(key(env), {
           update: 'SET #last = :now, #pin = :pin, #ttl = :ttl ADD #count :one',
-          condition: '#day = :today AND #count < :cap AND #last <= :gapStart',
+          condition: '#day = :today AND #count < :cap AND #last <= :gapStart AND #ttl > :nowSeconds',
           names,
-          values: { ':now': now, ':pin': pinId, ':ttl': expiresAt, ':one': 1, ':today': today, ':cap': this.settings.dailyCap, ':gapStart': gapStart },
+          values: { ':now': now, ':pin': pinId, ':ttl': expiresAt, ':one': 1, ':today': today, ':cap': this.settings.dailyCap, ':gapStart': gapStart, ':nowSeconds': nowSeconds },
         });
         return { allowed: true };
       } catch (error) {
@@ -46,9 +47,10 @@ export class PublishPacing implements PacingPort {
         // The first write of a new day (or ever).
         await this.table.update(key(env), {
           update: 'SET #day = :today, #count = :one, #last = :now, #pin = :pin, #ttl = :ttl',
-          condition: '(attribute_not_exists(#day) OR #day < :today) AND (attribute_not_exists(#last) OR #last <= :gapStart)',
+          // An expired counter (TTL deletes late) counts as none.
+          condition: '#ttl <= :nowSeconds OR ((attribute_not_exists(#day) OR #day < :today) AND (attribute_not_exists(#last) OR #last <= :gapStart))',
           names,
-          values: { ':now': now, ':pin': pinId, ':ttl': expiresAt, ':one': 1, ':today': today, ':gapStart': gapStart },
+          values: { ':now': now, ':pin': pinId, ':ttl': expiresAt, ':one': 1, ':today': today, ':gapStart': gapStart, ':nowSeconds': nowSeconds },
         });
         return { allowed: true };
       } catch (error) {
