@@ -15,6 +15,9 @@ import { mailBucket, mailPrefixes, readRawMail, tickets } from './wiring-tickets
  * whole set of ports.
  */
 
+/** Mail From SENDER_EMAIL: the operator's notices. */
+const senderMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock));
+
 /** Mail From SUPPORT_EMAIL: what a requester receives, and may answer. */
 const supportMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SUPPORT_EMAIL, hashingKey(), clock));
 
@@ -34,8 +37,8 @@ export const inboundDeps = /* @__PURE__ */ lazy(
     isOurMarker: async (messageId, marker) => isOurMailMarker(await hashingKey()(), messageId, marker),
     countAcknowledgement: (address) => new AcknowledgementCounter(stateTable(), clock, hashingKey()).count(address),
     mail: { send: (mail) => supportMailer().send(mail) },
-    notifyOperator: (notice) =>
-      new OperatorMail(new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock), appSettings().OPERATOR_NOTIFY_EMAIL).tell(notice),
+    notifyOperator: (notice) => new OperatorMail(senderMailer(), appSettings().OPERATOR_NOTIFY_EMAIL).tell(notice),
+    newNoticeId: () => senderMailer().newMessageId(),
     settings: {
       inboundPrefix: mailPrefixes.inbound,
       quarantinePrefix: mailPrefixes.quarantine,

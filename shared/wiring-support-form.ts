@@ -10,6 +10,8 @@ import { tickets } from './wiring-tickets';
  * The support form's pieces: the ticket store, and the forward to SUPPORT_EMAIL From SENDER_EMAIL (the
  * verified sender) with the submitter as Reply-To and our marker.
  */
+const senderMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock));
+
 export const supportFormDeps = /* @__PURE__ */ lazy(
   (): SupportFormDeps => ({
     clock,
@@ -18,13 +20,15 @@ export const supportFormDeps = /* @__PURE__ */ lazy(
       return tickets();
     },
     forward: (mail) =>
-      new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock).send({
+      senderMailer().send({
         to: [appSettings().SUPPORT_EMAIL],
         subject: mail.subject,
         text: mail.text,
         replyTo: mail.replyTo,
+        messageId: mail.messageId,
         autoSubmitted: 'auto-generated',
       }),
+    newMessageId: () => senderMailer().newMessageId(),
     warn: (message, facts) => {
       logger.warn(message, facts);
     },

@@ -16,8 +16,14 @@ export class OperatorMail implements OperatorNotifier {
     await this.tell(notice);
   }
 
-  /** Any notice: a subject and a text. Answers the notice's Message-ID. */
-  async tell(notice: { subject: string; text: string }): Promise<{ messageId: string }> {
-    return this.mailer.send({ to: [this.to], subject: `[MiraDigitalZen Publisher] ${notice.subject}`, text: notice.text, autoSubmitted: 'auto-generated' });
+  /** Any notice: a subject and a text (and a Message-ID chosen beforehand). Answers the notice's Message-ID. */
+  async tell(notice: { subject: string; text: string; messageId?: string }): Promise<{ messageId: string }> {
+    return this.mailer.send({
+      ...(notice.messageId === undefined ? {} : { messageId: notice.messageId }),
+      to: [this.to],
+      subject: `[MiraDigitalZen Publisher] ${notice.subject}`,
+      text: notice.text,
+      autoSubmitted: 'auto-generated',
+    });
   }
 }

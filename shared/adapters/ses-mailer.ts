@@ -20,6 +20,11 @@ export interface OutgoingMail {
   replyTo?: string;
   inReplyTo?: string;
   references?: string[];
+  /**
+   * A Message-ID chosen beforehand (`newMessageId()`), so a caller can remember it before sending:
+   * the copy that comes back to an address SES receives for us may arrive before a write made after.
+   */
+  messageId?: string;
 }
 
 export interface SentMail {
@@ -50,6 +55,11 @@ export class SesMailer {
     private readonly clock: Clock,
   ) {}
 
+  /** A fresh Message-ID on the sender's domain. */
+  newMessageId(): string {
+    return `<${randomUUID()}@${this.from.split('@')[1] ?? 'localhost'}>`;
+  }
+
   /** Builds the raw message (exposed for tests and for storing a copy). */
   async compose(mail: OutgoingMail): Promise<{ raw: Buffer; messageId: string; marker: string }> {
     mail.to.forEach((address, i) => {
@@ -61,8 +71,10 @@ export class SesMailer {
     for (const ref of mail.references ?? []) assertHeaderSafe('references', ref);
     if (mail.to.length === 0) throw new ValidationError('A mail needs at least one recipient', [{ path: 'to', message: 'empty' }]);
 
-    const domain = this.from.split('@')[1] ?? 'localhost';
-    const messageId = `<${randomUUID()}@${domain}>`;
+    if (mail.messageId !== undefined && !/^<[^\s<>@]+@[^\s<>@]+>$/.test(mail.messageId)) {
+      throw new ValidationError('messageId must be <left@right>', [{ path: 'messageId', message: 'not a Message-ID' }]);
+    }
+    const messageId = mail.messageId ?? this.newMessageId();
     const marker = mailMarker(await this.hashingKey(), messageId);
     const composer = new MailComposer({
       from: this.from,

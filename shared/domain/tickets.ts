@@ -39,6 +39,11 @@ export const ticketSchema = z.object({
     at: z.optional(z.string()),
   }),
   operatorNotifiedAt: z.optional(z.string()),
+  /**
+   * This message is our own mail that belongs to no ticket (a token notice sent to an address SES
+   * receives for us, say): kept as a ticket so it is not lost, never answered, no operator notice.
+   */
+  ours: z.optional(z.literal(true)),
   /** Our own mail that came back (a loop): kept and linked, never answered. */
   returned: z.optional(z.array(z.object({ at: z.string(), sesMessageId: z.string(), s3Key: z.string() }))),
   /**

@@ -64,12 +64,21 @@ export interface InboundDeps {
   mail: {
     send(mail: { to: string[]; subject: string; text: string; autoSubmitted: 'auto-replied' | 'auto-generated'; inReplyTo?: string; references?: string[] }): Promise<{ messageId: string }>;
   };
-  /** Mails the operator; answers the notice's Message-ID, so the notice arriving back is linked to the ticket. */
-  notifyOperator: (notice: { subject: string; text: string }) => Promise<{ messageId: string } | undefined>;
+  /**
+   * Mails the operator with the Message-ID given (made by `newNoticeId` and remembered before sending,
+   * so the notice arriving back at an address SES receives for us is linked to its ticket).
+   */
+  notifyOperator: (notice: { subject: string; text: string; messageId: string }) => Promise<unknown>;
+  newNoticeId: () => string;
   settings: { inboundPrefix: string; quarantinePrefix: string; acknowledge: boolean; retentionDays: number; markerHeader: string };
 }
 
-export type InboundOutcome = { kind: 'ticket'; reference: string; acknowledged: boolean } | { kind: 'returned'; linkedTo: string | undefined } | { kind: 'duplicate'; reference: string };
+export type InboundOutcome =
+  | { kind: 'ticket'; reference: string; acknowledged: boolean }
+  /** Our own mail: linked to its ticket, or (belonging to none) kept as a ticket of its own, `keptAs`. */
+  | { kind: 'returned'; linkedTo: string; keptAs?: undefined }
+  | { kind: 'returned'; linkedTo: undefined; keptAs: string }
+  | { kind: 'duplicate'; reference: string };
 
 export async function receiveMail(deps: InboundDeps, event: SesEvent): Promise<InboundOutcome[]> {
   const out: InboundOutcome[] = [];
@@ -94,9 +103,9 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
   const parsed: ParsedMessage = raw === undefined ? { problem: `the raw message was not found at ${inboundKey}`, text: '', attachments: [], headers: {} } : await deps.parse(raw);
 
   const ours = await ourOwnMail(deps, parsed, raw, mail.source);
-  if (ours !== undefined) {
-    const linkedTo = await deps.tickets.ticketOfSent(ours);
-    const ticket = linkedTo === undefined ? undefined : await deps.tickets.get(linkedTo);
+  const linkedTo = ours === undefined ? undefined : await deps.tickets.ticketOfSent(ours);
+  if (ours !== undefined && linkedTo !== undefined) {
+    const ticket = await deps.tickets.get(linkedTo);
     if (ticket !== undefined) {
       const entry = { at: deps.clock.now().toISOString(), sesMessageId: mail.messageId, s3Key: inboundKey };
       await settle(deps.tickets, ticket, (current) =>
@@ -119,7 +128,7 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
     ? ({ send: false, reason: 'quarantined' } as const)
     : unreadable
     ? ({ send: false, reason: 'unreadable' } as const)
-    : acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: false, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
+    : acknowledgementFor({ verdicts, quarantined: quarantine.length > 0, ours: ours !== undefined, envelopeFrom: mail.source, fromAddress: parsed.from?.address, headers: parsed.headers });
   const now = deps.clock.now().toISOString();
   const ticket: Ticket = {
     reference,
@@ -127,6 +136,7 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
     status: 'open',
     flagged: quarantine.length > 0,
     ...(quarantine.length > 0 ? { quarantine } : {}),
+    ...(ours === undefined ? {} : { ours: true as const }),
     sesMessageId: mail.messageId,
     ...(parsed.messageId === undefined ? {} : { messageId: parsed.messageId }),
     ...(mail.source === undefined ? {} : { envelopeFrom: mail.source }),
@@ -156,6 +166,7 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
     return { kind: 'duplicate', reference };
   }
   const done = await finishSteps(deps, ticket, parsed);
+  if (ours !== undefined) return { kind: 'returned', linkedTo: undefined, keptAs: reference };
   return { kind: 'ticket', reference, acknowledged: done.acknowledgement.state === 'sent' };
 }
 
@@ -227,21 +238,21 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
       }
     }
   }
-  if (current.operatorNotifiedAt === undefined) {
+  // Our own mail belonging to no ticket gets no notice: the notice could come back the same way.
+  if (current.operatorNotifiedAt === undefined && current.ours !== true) {
     const noticeAt = deps.clock.now().toISOString();
     const claim = await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
     current = claim.ticket;
     if (claim.wrote) {
-      let sent: { messageId: string } | undefined;
+      const messageId = deps.newNoticeId();
+      await deps.tickets.rememberSent(messageId, current.reference).catch(() => undefined);
       try {
-        sent = await deps.notifyOperator(operatorNotice(current));
+        await deps.notifyOperator({ ...operatorNotice(current), messageId });
       } catch (error) {
         // Taken back, so a redelivery (Lambda retries a failed asynchronous event) tells the operator.
         await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === noticeAt ? { operatorNotifiedAt: undefined } : undefined)).catch(() => undefined);
         throw error;
       }
-      // When the operator's address is one SES receives for us, the notice comes back: linked, not lost.
-      if (sent !== undefined) await deps.tickets.rememberSent(sent.messageId, current.reference).catch(() => undefined);
     }
   }
   return current;

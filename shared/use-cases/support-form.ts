@@ -20,8 +20,10 @@ export interface SupportFormDeps {
     create(ticket: Ticket): Promise<void>;
     rememberSent(messageId: string, reference: string): Promise<void>;
   };
-  /** Sends to SUPPORT_EMAIL From SENDER_EMAIL with the given Reply-To (CR or LF in a header is refused). */
-  forward(mail: { subject: string; text: string; replyTo: string }): Promise<{ messageId: string }>;
+  /** Sends to SUPPORT_EMAIL From SENDER_EMAIL with the given Reply-To and Message-ID (CR or LF in a header is refused). */
+  forward(mail: { subject: string; text: string; replyTo: string; messageId: string }): Promise<unknown>;
+  /** A fresh Message-ID for the forward, remembered before it is sent. */
+  newMessageId(): string;
   /** Says in the function log what went wrong without failing the request (the ticket is kept). */
   warn(message: string, facts: Record<string, unknown>): void;
 }
@@ -45,6 +47,9 @@ export async function submitSupportRequest(deps: SupportFormDeps, request: Suppo
   const reference = ticketReference(`form:${deps.newId()}`);
   const now = deps.clock.now().toISOString();
   const privacy = privacyCandidateOf(request.topic);
+  // Chosen and remembered before sending: when SUPPORT_EMAIL is an address SES receives for us, the
+  // forward may arrive back before any write made after the send.
+  const messageId = deps.newMessageId();
   const ticket: Ticket = {
     reference,
     source: 'form',
@@ -59,7 +64,7 @@ export async function submitSupportRequest(deps: SupportFormDeps, request: Suppo
     ...(privacy === undefined ? {} : { privacyCandidate: privacy }),
     attachments: [],
     acknowledgement: { state: 'skipped', reason: 'form_request' },
-    forwarded: { state: 'sending' },
+    forwarded: { state: 'sending', messageId },
     replies: [],
     version: 1,
     createdAt: now,
@@ -67,9 +72,11 @@ export async function submitSupportRequest(deps: SupportFormDeps, request: Suppo
   };
   // Created already claimed: only this request forwards it.
   await deps.tickets.create(ticket);
-  let sent: { messageId: string };
+  await deps.tickets.rememberSent(messageId, reference).catch((error: unknown) => {
+    deps.warn('support form: the forward\'s Message-ID was not remembered (the copy coming back will be kept apart, not linked)', { reference, error });
+  });
   try {
-    sent = await deps.forward({ subject: `[${reference}] ${ticket.subject}`, text: forwardText(ticket, request), replyTo: request.email });
+    await deps.forward({ subject: `[${reference}] ${ticket.subject}`, text: forwardText(ticket, request), replyTo: request.email, messageId });
   } catch (error) {
     deps.warn('support form: forwarding to the support address failed; the ticket is kept', { reference, error });
     await settle(deps.tickets, ticket, (current) => (current.forwarded?.state === 'sending' ? { forwarded: { state: 'failed', at: deps.clock.now().toISOString() } } : undefined)).catch(
@@ -77,16 +84,11 @@ export async function submitSupportRequest(deps: SupportFormDeps, request: Suppo
     );
     return { kind: 'received', reference, forwarded: 'failed' };
   }
-  // The request is stored and forwarded: whatever happens to the bookkeeping below, the person gets
-  // their success (an error would make them send it again: a second ticket, a second mail).
+  // Stored and forwarded: whatever happens to the bookkeeping below, the person gets their success (an
+  // error would make them send it again: a second ticket, a second mail).
   const at = deps.clock.now().toISOString();
-  await settle(deps.tickets, ticket, (current) => (current.forwarded?.state === 'sending' ? { forwarded: { state: 'sent', messageId: sent.messageId, at } } : undefined)).catch(
-    (error: unknown) => {
-      deps.warn('support form: forwarded, but recording it on the ticket failed (it shows the forward as sending)', { reference, error });
-    },
-  );
-  await deps.tickets.rememberSent(sent.messageId, reference).catch((error: unknown) => {
-    deps.warn('support form: forwarded, but its Message-ID was not remembered (the copy coming back will not be linked)', { reference, error });
+  await settle(deps.tickets, ticket, (current) => (current.forwarded?.state === 'sending' ? { forwarded: { state: 'sent', messageId, at } } : undefined)).catch((error: unknown) => {
+    deps.warn('support form: forwarded, but recording it on the ticket failed (it shows the forward as sending)', { reference, error });
   });
   return { kind: 'received', reference, forwarded: 'sent' };
 }

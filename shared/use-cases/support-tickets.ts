@@ -57,6 +57,8 @@ export interface TicketSummary {
   topic?: Ticket['topic'];
   privacyCandidate?: Ticket['privacyCandidate'];
   forwarded?: NonNullable<Ticket['forwarded']>['state'];
+  /** Our own mail that belongs to no ticket, kept (a token notice sent to the support inbox, say). */
+  ours?: true;
   attachments: number;
   replies: number;
   version: number;
@@ -80,6 +82,7 @@ function summaryOf(ticket: Ticket): TicketSummary {
     ...(ticket.topic === undefined ? {} : { topic: ticket.topic }),
     ...(ticket.privacyCandidate === undefined ? {} : { privacyCandidate: ticket.privacyCandidate }),
     ...(ticket.forwarded === undefined ? {} : { forwarded: ticket.forwarded.state }),
+    ...(ticket.ours === true ? { ours: true as const } : {}),
     attachments: ticket.attachments.length,
     replies: ticket.replies.length,
     version: ticket.version,

@@ -230,16 +230,24 @@ export class RecordingOperator {
     this.failure = error;
   }
 
-  /** Each notice gets a Message-ID of its own (`<notice-N@ecooffice.net>`), as SesMailer gives. */
-  readonly notify = (notice: { subject: string; text: string }): Promise<{ messageId: string }> =>
+  private ids = 0;
+
+  /** Message-IDs as SesMailer makes them (`<notice-N@ecooffice.net>`). */
+  readonly newNoticeId = (): string => `<notice-${String((this.ids += 1))}@ecooffice.net>`;
+
+  /** Records the notice (its subject and text; `messageIds` keeps the Message-IDs in order). */
+  readonly messageIds: string[] = [];
+
+  readonly notify = (notice: { subject: string; text: string; messageId: string }): Promise<{ messageId: string }> =>
     io(() => {
       const failure = this.failure;
       if (failure !== undefined) {
         this.failure = undefined;
         throw failure;
       }
-      this.notices.push({ ...notice });
-      return { messageId: `<notice-${String(this.notices.length)}@ecooffice.net>` };
+      this.notices.push({ subject: notice.subject, text: notice.text });
+      this.messageIds.push(notice.messageId);
+      return { messageId: notice.messageId };
     });
 }
 
@@ -281,6 +289,7 @@ export function memoryInboundDeps(options: { clock?: FakeClock; settings?: Parti
     countAcknowledgement: acks.count,
     mail: { send: mail.send },
     notifyOperator: operator.notify,
+    newNoticeId: operator.newNoticeId,
     settings: { ...inboundSettings, ...options.settings },
   };
   return { deps, clock, tickets, raw, mail, acks, operator, ses: over?.ses };

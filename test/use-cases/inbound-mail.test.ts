@@ -456,13 +456,16 @@ describe('receiveMail: our own mail coming back', () => {
     expect(ticketOf(m, 'loop0011').returned).toHaveLength(1);
   });
 
-  it('our valid marker on mail no ticket sent (an operator notice, say): no ticket, no reply, linked to nothing', async () => {
+  it('our valid marker on mail no ticket sent (an operator notice, say): kept as a ticket of its own, no reply, no notice', async () => {
     const m = memoryInboundDeps();
     const { mailer } = mailerOver(m.clock);
     const { raw } = await mailer.compose({ to: ['operator@ecooffice.net'], subject: 'Access revoked', text: 'Connect again.', autoSubmitted: 'auto-generated' });
     const outcomes = await deliver(m, raw, { messageId: 'loop0021', source: 'info@ecooffice.net' });
-    expect(outcomes).toEqual([{ kind: 'returned', linkedTo: undefined }]);
-    expect(m.tickets.all()).toEqual([]);
+    // Kept as a ticket of its own (so a notice sent to an address SES receives for us is not lost),
+    // answered by nothing and told to no one: the notice could come back the same way.
+    expect(outcomes).toEqual([{ kind: 'returned', linkedTo: undefined, keptAs: ticketReference('loop0021') }]);
+    expect(m.tickets.all()).toEqual([expect.objectContaining({ reference: ticketReference('loop0021'), ours: true, acknowledgement: { state: 'skipped', reason: 'ours' } })]);
+    expect(m.tickets.ticket(ticketReference('loop0021'))?.operatorNotifiedAt).toBeUndefined();
     expect(m.mail.sent).toEqual([]);
     expect(m.operator.notices).toEqual([]);
   });

@@ -78,7 +78,7 @@ function scene(): Scene {
   const ids: string[] = [];
   let failure: Error | undefined;
   let during: (() => Promise<void>) | undefined;
-  let sends = 0;
+  let messageIds = 0;
   const deps: SupportFormDeps = {
     clock,
     newId: () => {
@@ -99,16 +99,16 @@ function scene(): Scene {
       const stored = [...tickets.tickets.values()].find((t) => mail.subject.includes(t.reference));
       steps.push({ kind: 'send', storedForwardState: stored?.forwarded?.state });
       forwarded.push({ ...mail });
-      sends += 1;
       clock.advance(1000);
       const meanwhile = during;
       during = undefined;
       if (meanwhile !== undefined) await meanwhile();
-      return { messageId: `<forward-${String(sends)}@ecooffice.net>` };
+      return { messageId: mail.messageId };
     },
     warn: (message, facts) => {
       warnings.push({ message, facts });
     },
+    newMessageId: () => `<forward-${String((messageIds += 1))}@ecooffice.net>`,
   };
   return {
     deps,
@@ -215,14 +215,15 @@ describe('submitSupportRequest: a request is stored as a ticket, then forwarded 
     expect(s.tickets.ticket(reference)?.snippet).toBe('Delete my data');
   });
 
-  it('creates the ticket (claimed: forwarded sending) before asking SES, then records it sent, then remembers the Message-ID', async () => {
+  it('creates the ticket (claimed: forwarded sending), remembers the Message-ID chosen for the forward, asks SES, then records it sent', async () => {
     const s = scene();
     const { reference } = await submitSupportRequest(s.deps, request());
     expect(s.steps).toEqual([
-      { kind: 'create', reference, forwarded: { state: 'sending' } },
+      { kind: 'create', reference, forwarded: { state: 'sending', messageId: '<forward-1@ecooffice.net>' } },
+      // Before the send: the copy arriving back at an address SES receives for us may beat any later write.
+      { kind: 'remember', messageId: '<forward-1@ecooffice.net>', reference },
       { kind: 'send', storedForwardState: 'sending' },
       { kind: 'update', reference, changes: { forwarded: { state: 'sent', messageId: '<forward-1@ecooffice.net>', at: '2026-07-01T10:00:01.000Z' } } },
-      { kind: 'remember', messageId: '<forward-1@ecooffice.net>', reference },
     ]);
     // The sent-mail index links the forward's Message-ID to the ticket (how the copy coming back is recognised).
     expect(await s.tickets.ticketOfSent('<forward-1@ecooffice.net>')).toBe(reference);
@@ -301,9 +302,8 @@ describe('submitSupportRequest: when SES or DynamoDB fail', () => {
     expect(ticket?.text).toBe(request().message);
 
     expect(s.forwarded).toEqual([]);
-    // Nothing went out, so nothing is indexed as ours.
-    expect(s.steps.map((step) => step.kind)).toEqual(['create', 'update']);
-    expect(s.tickets.sentIndex.size).toBe(0);
+    // Remembered before the send (harmless: nothing carries that Message-ID), then marked failed.
+    expect(s.steps.map((step) => step.kind)).toEqual(['create', 'remember', 'update']);
 
     const warning = only(s.warnings);
     expect(warning.message).toMatch(/forward/i);
@@ -316,7 +316,7 @@ describe('submitSupportRequest: when SES or DynamoDB fail', () => {
     s.tickets.failUpdateOnce((changes) => changes.forwarded?.state === 'failed');
     const outcome = await submitSupportRequest(s.deps, request());
     expect(outcome).toMatchObject({ kind: 'received', forwarded: 'failed' });
-    expect(s.tickets.ticket(outcome.reference)?.forwarded).toEqual({ state: 'sending' });
+    expect(s.tickets.ticket(outcome.reference)?.forwarded).toEqual({ state: 'sending', messageId: '<forward-1@ecooffice.net>' });
     expect(s.warnings).toHaveLength(1);
   });
 
