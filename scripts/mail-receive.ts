@@ -99,7 +99,7 @@ function summaryOf(ticket: Ticket): string {
     `  subject:         ${ticket.subject}`,
     `  raw message:     s3://${localResources.bucket}/${ticket.s3Key ?? '(none)'}`,
     `  acknowledgement: ${ack.state}${ack.to === undefined ? '' : ` to ${ack.to}`}${ack.reason === undefined ? '' : ` (${ack.reason})`}`,
-    `  operator told:   ${ticket.operatorNotifiedAt === undefined ? 'not yet' : 'yes'}`,
+    `  operator told:   ${ticket.ours === true ? 'no (our own mail, kept)' : ticket.operatorNotifiedAt === undefined ? 'not yet' : 'yes'}`,
     ...(ticket.problem === undefined ? [] : [`  problem:         ${ticket.problem}`]),
   ].join('\n');
 }
@@ -156,13 +156,14 @@ async function main(): Promise<void> {
   while (Date.now() < deadline) {
     const { Item } = await dynamo.send(new GetCommand({ TableName: localResources.tables.workflow, Key: { pk: `TICKET#${reference}`, sk: 'TICKET' }, ConsistentRead: true }));
     ticket = Item === undefined ? undefined : ticketSchema.parse(Item);
-    if (ticket !== undefined && !['pending', 'sending'].includes(ticket.acknowledgement.state) && ticket.operatorNotifiedAt !== undefined) break;
+    // Done: acknowledged or not, and the operator told (our own mail kept as a ticket tells no one).
+    if (ticket !== undefined && !['pending', 'sending'].includes(ticket.acknowledgement.state) && (ticket.operatorNotifiedAt !== undefined || ticket.ours === true)) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   if (ticket === undefined) {
     console.log(
       ours
-        ? `no ticket: the message carries our ${MARKER_HEADER} header; when it is valid the message is linked to the ticket it answers and makes no ticket (see that ticket's "returned").`
+        ? `no ticket: the message carries our ${MARKER_HEADER} header; when it is valid the message is linked to the ticket it belongs to (see that ticket's "returned").`
         : 'no ticket yet: see the npm start log for what receiveMail said.',
     );
     if (!ours) process.exitCode = 1;
