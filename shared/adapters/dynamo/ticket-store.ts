@@ -59,6 +59,29 @@ export class TicketStore implements TicketsPort {
     );
   }
 
+  /**
+   * Every ticket that names `address` (as envelope sender, From, the acknowledgement's or a reply's
+   * recipient), open and closed, expired ones left out: for privacy requests. Reads the two status
+   * partitions whole (one operator's support volume), compares plain addresses case-insensitively.
+   */
+  async naming(address: string): Promise<Ticket[]> {
+    const wanted = address.trim().toLowerCase();
+    const named = (ticket: Ticket) =>
+      [ticket.envelopeFrom, ticket.from?.address, ticket.acknowledgement.to, ...ticket.replies.map((reply) => reply.to)].some(
+        (value) => value !== undefined && value.trim().replace(/^<|>$/g, '').toLowerCase() === wanted,
+      );
+    const found: Ticket[] = [];
+    for (const status of ['open', 'closed'] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.list(status, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+        found.push(...page.items.filter(named));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+    }
+    return found;
+  }
+
   async ticketOfSent(messageId: string): Promise<string | undefined> {
     return (await this.table.get(sentKey(messageId), z.object({ reference: z.string() })))?.reference;
   }
