@@ -1,25 +1,19 @@
-import { sesClient } from './adapters/aws/ses';
 import { AcknowledgementCounter } from './adapters/dynamo/acknowledgement-counter';
 import { parseMail } from './adapters/mime-parser';
-import { OperatorMail } from './adapters/operator-mail';
-import { MARKER_HEADER, SesMailer } from './adapters/ses-mailer';
+import { MARKER_HEADER } from './adapters/ses-mailer';
 import { isOurMailMarker } from './domain/keyed-hash';
 import type { InboundDeps } from './use-cases/inbound-mail';
 import type { ReplyDeps } from './use-cases/support-tickets';
 import { appSettings, clock, hashingKey, lazy, stateTable } from './wiring';
+import { operatorMail, senderMailer, supportMailer } from './wiring-mailers';
 import { mailBucket, mailPrefixes, readRawMail, tickets } from './wiring-tickets';
 
 /**
- * Support mail's sending pieces: mail through SES — acknowledgements and replies as SUPPORT_EMAIL,
- * the operator's notices as SENDER_EMAIL — each with our marker header; and the inbound function's
- * whole set of ports.
+ * Support mail's ports: the inbound function's whole set, and the operator's replies (the mailers are
+ * in ./wiring-mailers.ts).
  */
 
-/** Mail From SENDER_EMAIL: the operator's notices. */
-const senderMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock));
-
-/** Mail From SUPPORT_EMAIL: what a requester receives, and may answer. */
-const supportMailer = /* @__PURE__ */ lazy(() => new SesMailer(sesClient(), appSettings().SUPPORT_EMAIL, hashingKey(), clock));
+const acknowledgements = /* @__PURE__ */ lazy(() => new AcknowledgementCounter(stateTable(), clock, hashingKey()));
 
 export const inboundDeps = /* @__PURE__ */ lazy(
   (): InboundDeps => ({
@@ -35,9 +29,9 @@ export const inboundDeps = /* @__PURE__ */ lazy(
     },
     parse: parseMail,
     isOurMarker: async (messageId, marker) => isOurMailMarker(await hashingKey()(), messageId, marker),
-    countAcknowledgement: (address) => new AcknowledgementCounter(stateTable(), clock, hashingKey()).count(address),
+    countAcknowledgement: (address) => acknowledgements().count(address),
     mail: { send: (mail) => supportMailer().send(mail) },
-    notifyOperator: (notice) => new OperatorMail(senderMailer(), appSettings().OPERATOR_NOTIFY_EMAIL).tell(notice),
+    notifyOperator: (notice) => operatorMail().tell(notice),
     newNoticeId: () => senderMailer().newMessageId(),
     settings: {
       inboundPrefix: mailPrefixes.inbound,

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sesClient } from './adapters/aws/ses';
-import { OperatorMail } from './adapters/operator-mail';
-import { SesMailer } from './adapters/ses-mailer';
 import type { TokenDeps } from './use-cases/token-ports';
 import { tokenLeaseSeconds } from './routes';
-import { appSettings, clock, hashingKey, lazy, safeSecurityLog } from './wiring';
+import { appSettings, clock, lazy, safeSecurityLog } from './wiring';
+import { operatorMail } from './wiring-mailers';
 import { accounts, pinterestApp, tokenVault } from './wiring-connect';
 import { pinterest } from './wiring-pinterest';
 
@@ -13,7 +11,6 @@ import { pinterest } from './wiring-pinterest';
  * through, the refresh schedule, and operator mail. Only functions that call Pinterest load it.
  */
 
-export const operatorMail = lazy(() => new OperatorMail(new SesMailer(sesClient(), appSettings().SENDER_EMAIL, hashingKey(), clock), appSettings().OPERATOR_NOTIFY_EMAIL));
 
 export const tokenDeps = lazy(
   (): TokenDeps => ({

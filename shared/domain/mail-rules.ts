@@ -82,7 +82,8 @@ export function plainAddress(value: string | undefined): string | undefined {
   return trimmed;
 }
 
-function isBounceSender(envelopeFrom: string | undefined): boolean {
+/** An empty envelope sender, MAILER-DAEMON or postmaster: a delivery report (a bounce). */
+export function isBounceSender(envelopeFrom: string | undefined): boolean {
   const sender = (envelopeFrom ?? '').trim().replace(/^<|>$/g, '');
   if (sender === '') return true;
   const local = sender.split('@')[0]?.toLowerCase() ?? '';
@@ -140,4 +141,12 @@ export function snippetOf(text: string | undefined, max = 500): string {
   const folded = (text ?? '').replace(/\s+/g, ' ').trim();
   const chars = Array.from(folded);
   return chars.length <= max ? folded : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * The subject of mail about a ticket: `Re: <subject>` (no second `Re:`), shortened so the reference
+ * always fits, then `[MDZ-…]` — the reference is quoted in every mail about it.
+ */
+export function replySubjectOf(subject: string, reference: string): string {
+  return `${snippetOf(/^re:/i.test(subject) ? subject : `Re: ${subject}`, 230)} [${reference}]`;
 }

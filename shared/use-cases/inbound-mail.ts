@@ -1,6 +1,6 @@
 import * as z from '../zod';
 import { ConflictError } from '../domain/errors';
-import { acknowledgementFor, plainAddress, quarantineReasons, sesReceiptSchema, snippetOf, ticketReference, verdictsOf, type HeaderMap } from '../domain/mail-rules';
+import { acknowledgementFor, isBounceSender, plainAddress, quarantineReasons, replySubjectOf, sesReceiptSchema, snippetOf, ticketReference, verdictsOf, type HeaderMap } from '../domain/mail-rules';
 import type { Ticket } from '../domain/tickets';
 import type { Clock } from '../domain/time';
 import { settle } from './ticket-writes';
@@ -178,9 +178,7 @@ async function receiveOne(deps: InboundDeps, mail: SesEvent['Records'][number]['
 async function ourOwnMail(deps: InboundDeps, parsed: ParsedMessage, raw: Buffer | undefined, envelopeFrom: string | undefined): Promise<string | undefined> {
   const marker = parsed.headers[deps.settings.markerHeader.toLowerCase()];
   if (marker !== undefined && parsed.messageId !== undefined && (await deps.isOurMarker(parsed.messageId, marker))) return parsed.messageId;
-  const sender = (envelopeFrom ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
-  const bounce = sender === '' || sender.startsWith('mailer-daemon@') || sender.startsWith('postmaster@');
-  if (!bounce || raw === undefined) return undefined;
+  if (!isBounceSender(envelopeFrom) || raw === undefined) return undefined;
   // The quoted headers: a delivery report carries them as message/rfc822 or text/rfc822-headers.
   const text = raw.subarray(0, 1024 * 1024).toString('latin1');
   const name = deps.settings.markerHeader.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
@@ -211,7 +209,7 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
       if (count > 1) {
         current = (await settle(deps.tickets, current, (fresh) => (stillSending(fresh) ? { acknowledgement: { state: 'skipped', reason: 'already_acknowledged_today', to } } : undefined))).ticket;
       } else {
-        const subject = `${snippetOf(/^re:/i.test(current.subject) ? current.subject : `Re: ${current.subject}`, 230)} [${current.reference}]`;
+        const subject = replySubjectOf(current.subject, current.reference);
         const references = [...(parsed?.references?.split(/\s+/).filter((r) => r !== '') ?? []), ...(current.messageId === undefined ? [] : [current.messageId])];
         let sent: { messageId: string } | undefined;
         try {

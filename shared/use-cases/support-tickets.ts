@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../domain/errors';
-import { plainAddress } from '../domain/mail-rules';
+import { plainAddress, replySubjectOf } from '../domain/mail-rules';
 import type { Ticket } from '../domain/tickets';
 import type { Clock } from '../domain/time';
 import type { ParsedMessage } from './inbound-mail';
@@ -180,14 +180,7 @@ export interface ReplyRequest {
 /** The subject of a reply: the reference always survives (the subject is shortened, never the tag). */
 function replySubject(ticket: Ticket, subject: string | undefined): string {
   if (subject !== undefined) return subject.includes(ticket.reference) ? subject : `${subject} [${ticket.reference}]`;
-  const base = ticket.subject.replace(/[\r\n]+/g, ' ');
-  return `${shortened(/^re:/i.test(base) ? base : `Re: ${base}`, 230)} [${ticket.reference}]`;
-}
-
-/** At most `max` characters (code points), an ellipsis marking a cut. */
-function shortened(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+  return replySubjectOf(ticket.subject, ticket.reference);
 }
 
 export async function replyToTicket(deps: ReplyDeps, request: ReplyRequest): Promise<Ticket> {
