@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SesEvent } from '../shared/use-cases/inbound-mail';
 
 /**
@@ -84,4 +85,10 @@ export function sesEvent(options: SesEventOptions): SesEvent {
       },
     ],
   };
+}
+
+/** A message id shaped like SES's (lower-case letters and digits, 40 characters). */
+export function newSesMessageId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(40)].map((byte) => alphabet.charAt(byte % alphabet.length)).join('');
 }

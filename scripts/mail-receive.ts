@@ -8,7 +8,6 @@
  * API serves) with SES's event — then waits for the ticket and prints it. Verdicts are PASS unless
  * given; the envelope sender is the message's From unless given. Needs `npm start` running.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -20,7 +19,7 @@ import { MARKER_HEADER } from '../shared/adapters/ses-mailer';
 import { ticketReference } from '../shared/domain/mail-rules';
 import { ticketSchema, type Ticket } from '../shared/domain/tickets';
 import { localResources, parseLocalEnv } from '../local/stack';
-import { sesEvent, type VerdictName } from '../local/ses-event';
+import { newSesMessageId, sesEvent, type VerdictName } from '../local/ses-event';
 import { localStackUnreachable } from './local-stack';
 
 const verdictNames: readonly VerdictName[] = ['spam', 'virus', 'spf', 'dkim', 'dmarc'];
@@ -29,12 +28,6 @@ const usage =
   'usage: npm run mail:receive -- message.eml [--spam FAIL] [--virus FAIL] [--spf FAIL] [--dkim FAIL] [--dmarc FAIL --dmarc-policy reject] [--envelope-from address] [--to address] [--message-id id]';
 
 class UsageError extends Error {}
-
-/** An id shaped like SES's (lower-case letters and digits, 40 characters). */
-function sesMessageId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(40)].map((byte) => alphabet.charAt(byte % alphabet.length)).join('');
-}
 
 interface Options {
   file: string;
@@ -79,7 +72,7 @@ function readOptions(argv: string[]): Options {
   }
   const policy = values['dmarc-policy']?.toLowerCase();
   if (policy !== undefined && !['none', 'quarantine', 'reject'].includes(policy)) throw new UsageError('--dmarc-policy must be none, quarantine or reject');
-  const messageId = values['message-id'] ?? sesMessageId();
+  const messageId = values['message-id'] ?? newSesMessageId();
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(messageId)) throw new UsageError('--message-id may hold only letters, digits, dots, hyphens and underscores');
   return {
     file,

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { browserArtifacts, useBrowser } from '../support/browser';
 import { useLocalStack } from '../support/local-process';
 
 /**
@@ -12,46 +11,24 @@ import { useLocalStack } from '../support/local-process';
 
 const credential = 'e2e-browser-connect-credential-0123456789';
 const accountId = '1000000000000000001';
-const artifacts = join(__dirname, '../../test-artifacts/browser');
 const NONCE_COOKIE = '__Secure-mdz_oauth_nonce';
 
 describe('end to end: connecting Pinterest in a real browser through the local stack', () => {
   const stack = useLocalStack('mdz-browser-', { LOCAL_OPERATOR_CREDENTIAL: credential });
   const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
 
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  }, 60_000);
-
-  beforeEach(async () => {
-    if (browser === undefined) throw new Error('the browser did not start');
-    context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-  });
-
-  afterEach(async () => {
-    await context?.close();
-  });
+  const browser = useBrowser({ width: 900, height: 700 });
 
   async function newPage(): Promise<Page> {
-    if (context === undefined) throw new Error('no browser context');
-    return context.newPage();
+    return browser.context().newPage();
   }
 
   async function snapshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(browserArtifacts, `${name}.png`), fullPage: true });
   }
 
   async function nonceCookies() {
-    if (context === undefined) throw new Error('no browser context');
-    return (await context.cookies()).filter((cookie) => cookie.name === NONCE_COOKIE);
+    return (await browser.context().cookies()).filter((cookie) => cookie.name === NONCE_COOKIE);
   }
 
   async function connectLink(): Promise<string> {

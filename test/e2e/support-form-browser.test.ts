@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import type { Page, Response } from 'playwright-core';
+import { browserArtifacts, useBrowser } from '../support/browser';
 import { useLocalStack } from '../support/local-process';
 import { stackClient } from '../support/stack-client';
 
@@ -14,7 +13,6 @@ import { stackClient } from '../support/stack-client';
  */
 
 const credential = 'e2e-support-form-browser-credential-0123456789';
-const artifacts = join(__dirname, '../../test-artifacts/browser');
 /** The local stack's defaults (shared/config.ts SUPPORT_EMAIL, local/stack.ts SENDER_EMAIL). */
 const supportAddress = 'info@ecooffice.net';
 const senderAddress = 'info@ecooffice.net';
@@ -71,39 +69,19 @@ describe('end to end: the public support form in a real browser through the loca
   const stack = useLocalStack('mdz-support-form-', { LOCAL_OPERATOR_CREDENTIAL: credential });
   const { send } = stackClient(stack, credential);
 
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  const browser = useBrowser({ width: 900, height: 900 });
   /** The reference the first scenario's confirmation page showed. */
   let reference: string | undefined;
   /** That confirmation page's HTML, its reference replaced by `REFERENCE`. */
   let confirmation: string | undefined;
 
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  }, 60_000);
-
-  // A fresh context (no cookies, no history) per test. They are not closed one by one: the Chromium of
-  // test/support/browser.ts runs with @sparticuz's `--single-process`, where closing a context that had
-  // a page leaves the browser unable to open another page ("Target page, context or browser has been
-  // closed"). Closing the browser in afterAll closes them all.
-  beforeEach(async () => {
-    if (browser === undefined) throw new Error('the browser did not start');
-    context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  });
-
   /** A page of the test's context: forms are posted exactly as the browser builds them. */
   async function newPage(): Promise<Page> {
-    if (context === undefined) throw new Error('no browser context');
-    return context.newPage();
+    return browser.context().newPage();
   }
 
   async function snapshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(browserArtifacts, `${name}.png`), fullPage: true });
   }
 
   const formUrl = () => `${stack.urls.api}/support`;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SendRawEmailCommandInput } from '@aws-sdk/client-ses';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
@@ -15,11 +14,11 @@ import { topicLabels } from '../../shared/domain/support-form';
 import type { Ticket } from '../../shared/domain/tickets';
 import { logger } from '../../shared/observability/logger';
 import type { FunctionId } from '../../shared/routes';
-import { secretNames } from '../../shared/secrets';
 import type { InboundOutcome } from '../../shared/use-cases/inbound-mail';
 import type { TicketSummary } from '../../shared/use-cases/support-tickets';
 import { clients, names, uniquePrefix } from '../support/aws';
 import { callFunction, type TestResponse } from '../support/http';
+import { emulatorHashingKey } from '../support/mail-fixtures';
 
 /**
  * The public support form (GET /support, POST /support) through the real handlers (run in-process as
@@ -89,8 +88,7 @@ beforeAll(async () => {
     { step: 'initialize', name: 'support-form-capture' },
   );
   // The hashing key as the secrets emulator holds it (read with the SDK, not through the product).
-  const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretNames(names.secretPrefix).hashingKey }));
-  const text = (JSON.parse(secret.SecretString ?? '{}') as { hashingKey?: string }).hashingKey ?? '';
+  const text = await emulatorHashingKey();
   expect(text.length).toBeGreaterThanOrEqual(32);
   hashingKey = Buffer.from(text, 'utf8');
 });

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { ensureTables } from '../../local/boot';
@@ -18,9 +15,9 @@ import { isOurMailMarker, keyedHash } from '../../shared/domain/keyed-hash';
 import { ticketReference } from '../../shared/domain/mail-rules';
 import type { Ticket } from '../../shared/domain/tickets';
 import { systemClock } from '../../shared/domain/time';
-import { secretNames } from '../../shared/secrets';
 import { tables } from '../../shared/tables';
 import { clients, names, uniquePrefix } from '../support/aws';
+import { emulatorHashingKey, mailFixture as fixture, withHeaders } from '../support/mail-fixtures';
 
 /**
  * Inbound support mail through the real `receiveMail` handler (run in-process as Lambda would), the
@@ -38,20 +35,7 @@ import { clients, names, uniquePrefix } from '../support/aws';
 const SUPPORT_EMAIL = 'support@ecooffice.net';
 const ALL_PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 
-const fixture = (name: string): Buffer => readFileSync(join(__dirname, '..', 'fixtures', 'mail', name));
 
-/** A fixture with headers set: replaced where the header is present, added at the top otherwise. */
-function withHeaders(raw: Buffer, headers: Record<string, string>): Buffer {
-  const text = raw.toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  let head = text.slice(0, split + 2);
-  const body = text.slice(split + 2);
-  for (const [name, value] of Object.entries(headers)) {
-    const line = new RegExp(`^${name}:.*\\r\\n`, 'im');
-    head = line.test(head) ? head.replace(line, `${name}: ${value}\r\n`) : `${name}: ${value}\r\n${head}`;
-  }
-  return Buffer.from(head + body, 'latin1');
-}
 
 /** Bytes that are no mail message: a fixed pseudo-random sequence (xorshift), the same on every run. */
 function garbage(length: number, seed = 0x2545f491): Buffer {
@@ -160,8 +144,7 @@ beforeAll(async () => {
   expect(SENDER_EMAIL).not.toBe('');
   expect(SENDER_EMAIL).not.toBe(SUPPORT_EMAIL);
   // The hashing key as the secrets emulator holds it (read with the SDK, not through the product).
-  const { SecretString } = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretNames(names.secretPrefix).hashingKey }));
-  hashingKeyText = (JSON.parse(SecretString ?? '{}') as { hashingKey: string }).hashingKey;
+  hashingKeyText = await emulatorHashingKey();
   hashingKey = Buffer.from(hashingKeyText, 'utf8');
   ticketStore = new TicketStore(new DynamoTable(clients.dynamo, fileTables.workflow, systemClock), systemClock, 365);
   // The clients the handler will use (process-wide, built once per module registry).

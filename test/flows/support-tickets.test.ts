@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SendRawEmailCommandInput } from '@aws-sdk/client-ses';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { ensureTables } from '../../local/boot';
 import { invoke } from '../../local/lambda-runtime';
-import { sesEvent, type SesEventOptions } from '../../local/ses-event';
+import { newSesMessageId, sesEvent, type SesEventOptions } from '../../local/ses-event';
 import { sesClient } from '../../shared/adapters/aws/ses';
 import { MARKER_HEADER } from '../../shared/adapters/ses-mailer';
 import { isOurMailMarker } from '../../shared/domain/keyed-hash';
 import { ticketReference } from '../../shared/domain/mail-rules';
 import type { Ticket } from '../../shared/domain/tickets';
 import type { FunctionId } from '../../shared/routes';
-import { secretNames } from '../../shared/secrets';
 import type { InboundOutcome } from '../../shared/use-cases/inbound-mail';
 import type { TicketSummary } from '../../shared/use-cases/support-tickets';
 import { clients, names, uniquePrefix } from '../support/aws';
 import { callFunction, type TestResponse } from '../support/http';
+import { emulatorHashingKey, mailFixture as fixture, withHeaders } from '../support/mail-fixtures';
 
 /**
  * The operator's support-ticket routes (GET /support/tickets, GET /support/tickets/{id}, POST
@@ -71,34 +68,15 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'support-tickets-capture' },
   );
-  const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretNames(names.secretPrefix).hashingKey }));
-  hashingKeyText = (JSON.parse(secret.SecretString ?? '{}') as { hashingKey: string }).hashingKey;
+  hashingKeyText = await emulatorHashingKey();
   expect(hashingKeyText.length).toBeGreaterThanOrEqual(32);
 });
 
 // ------------------------------------------------------------------------------------------------
 // Mail coming in, as SES delivers it
 
-const fixture = (name: string): Buffer => readFileSync(join(__dirname, '..', 'fixtures', 'mail', name));
 
-/** A fixture with headers set: replaced where the header is present, added at the top otherwise. */
-function withHeaders(raw: Buffer, headers: Record<string, string>): Buffer {
-  const text = raw.toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  let head = text.slice(0, split + 2);
-  const body = text.slice(split + 2);
-  for (const [name, value] of Object.entries(headers)) {
-    const line = new RegExp(`^${name}:.*\\r\\n`, 'im');
-    head = line.test(head) ? head.replace(line, () => `${name}: ${value}\r\n`) : `${name}: ${value}\r\n${head}`;
-  }
-  return Buffer.from(head + body, 'latin1');
-}
 
-/** An id shaped like SES's (lower-case letters and digits, 40 characters). */
-function newSesId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(40)].map((byte) => alphabet.charAt(byte % alphabet.length)).join('');
-}
 
 let deliveries = 0;
 /** Each delivery is received a minute after the one before (the listing is newest received first). */
@@ -115,7 +93,7 @@ interface Delivered {
 
 /** What SES's receipt rule does: its S3 action stores the raw message, its Lambda action runs the inbound function with the event. */
 async function deliver(raw: Buffer, options: Omit<SesEventOptions, 'messageId'> & { sesId?: string }): Promise<Delivered> {
-  const sesId = options.sesId ?? newSesId();
+  const sesId = options.sesId ?? newSesMessageId();
   await clients.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: `mail/inbound/${sesId}`, Body: raw, ContentType: 'message/rfc822' }));
   const result = (await invoke('receiveMail', sesEvent({ timestamp: nextTimestamp(), recipients: [SES_INBOX], ...options, messageId: sesId }))) as { outcomes: InboundOutcome[] };
   return { sesId, reference: ticketReference(sesId), outcomes: result.outcomes };

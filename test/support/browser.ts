@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium as playwright, type Browser } from 'playwright-core';
+import { chromium as playwright, type Browser, type BrowserContext } from 'playwright-core';
 
 const repoRoot = join(__dirname, '../..');
 
@@ -79,4 +80,35 @@ export async function launchBrowser(): Promise<Browser> {
   const flags = [...args.filter(kept), ...OFFLINE_FLAGS.filter((flag) => !args.includes(flag))];
   if (!flags.includes('--no-sandbox')) flags.push('--no-sandbox');
   return playwright.launch({ executablePath, args: flags, headless: true, timeout: 60_000 });
+}
+
+/** Where browser tests keep their screenshots (ignored by git). */
+export const browserArtifacts = join(repoRoot, 'test-artifacts', 'browser');
+
+/**
+ * One Chromium for a test file (launched before its tests, closed after them) and a fresh context
+ * (no cookies, no history) per test, of the given viewport. Contexts are not closed one by one: this
+ * Chromium runs with @sparticuz's `--single-process`, where closing a context that had a page leaves
+ * the browser unable to open another page; closing the browser closes them all.
+ */
+export function useBrowser(viewport: { width: number; height: number }): { context(): BrowserContext } {
+  let browser: Browser | undefined;
+  let current: BrowserContext | undefined;
+  beforeAll(async () => {
+    mkdirSync(browserArtifacts, { recursive: true });
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  }, 60_000);
+  beforeEach(async () => {
+    if (browser === undefined) throw new Error('the browser did not start');
+    current = await browser.newContext({ viewport });
+  });
+  return {
+    context: () => {
+      if (current === undefined) throw new Error('no browser context');
+      return current;
+    },
+  };
 }

@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MARKER_HEADER } from '../../shared/adapters/ses-mailer';
 import { ticketReference } from '../../shared/domain/mail-rules';
 import type { Ticket } from '../../shared/domain/tickets';
 import { receiveMail, sesEventSchema, type InboundOutcome } from '../../shared/use-cases/inbound-mail';
 import { mailerOver, memoryInboundDeps, sesEvent, type MemoryInbound, type SesEventOptions } from '../support/memory-mail';
+import { mailFixture as fixture, withHeaders } from '../support/mail-fixtures';
 
-const fixture = (name: string): Buffer => readFileSync(join(__dirname, '..', 'fixtures', 'mail', name));
 
-/** A fixture with headers set: replaced where the header is present, added at the top otherwise. */
-function withHeaders(raw: Buffer, headers: Record<string, string>): Buffer {
-  const text = raw.toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  let head = text.slice(0, split + 2);
-  const body = text.slice(split + 2);
-  for (const [name, value] of Object.entries(headers)) {
-    const line = new RegExp(`^${name}:.*\\r\\n`, 'im');
-    head = line.test(head) ? head.replace(line, `${name}: ${value}\r\n`) : `${name}: ${value}\r\n${head}`;
-  }
-  return Buffer.from(head + body, 'latin1');
-}
 
 const plain = (): Buffer => fixture('plain.eml');
 const inbound = (id: string): string => `mail/inbound/${id}`;
