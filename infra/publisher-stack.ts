@@ -61,6 +61,7 @@ export class PublisherStack extends Stack {
       secretPrefix,
       mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
       quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
+      exportRetentionDays: settings.RETENTION_EXPORT_DAYS,
     });
     // Every function first, then the grants: an `invokes` grant names another function (or itself).
     // A function something invokes gets a fixed name, which its callers' grants and bindings use.

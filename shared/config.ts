@@ -66,6 +66,8 @@ export const settingsSchema = z.object({
   RETENTION_SUPPORT_DAYS: positiveInt(365),
   RETENTION_QUARANTINE_DAYS: positiveInt(30),
   RETENTION_COMPLIANCE_DAYS: positiveInt(1095),
+  /** How long a privacy export is served again (GET /privacy/requests/{id}/export) and kept under `exports/`. */
+  RETENTION_EXPORT_DAYS: positiveInt(7).check(z.refine((d: number) => d <= 30, 'must be at most 30 days')),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

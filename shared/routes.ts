@@ -484,6 +484,37 @@ export const functionSpecs = {
     timeoutSeconds: 10,
     grants: /* @__PURE__ */ grants(securityLogging, { tables: { workflow: 'RW' } }),
   },
+  handlePrivacyRequest: {
+    entry: 'functions/handle-privacy-request.ts',
+    description: 'Privacy requests: exports everything held about a subject, or erases it and pseudonymises the security log',
+    memoryMb: 512,
+    timeoutSeconds: 28,
+    // The one function that may change security-log entries (audit RW: pseudonymising them, and the
+    // compliance records). Workflow: accounts, Pin records, holders, image references, boards,
+    // tickets, the sent-mail index (read and delete). State: acknowledgement counters (read, delete).
+    // Tokens: force-deletes the account's secrets (write = DeleteSecret; never reads a token). Bucket:
+    // image bytes under the account's prefix (list, delete), raw and quarantined mail (read, delete),
+    // exports (write; delete earlier ones; never read back here).
+    grants: /* @__PURE__ */ grants(securityLogging, {
+      tables: { audit: 'RW', workflow: 'RW', state: 'RW' },
+      secrets: { tokens: 'W' },
+      bucket: { 'media/': 'RW', 'mail/inbound/': 'RW', 'mail/quarantine/': 'RW', 'exports/': 'W' },
+    }),
+  },
+  listPrivacyRequests: {
+    entry: 'functions/list-privacy-requests.ts',
+    description: 'Lists the compliance records of privacy requests, newest first',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { audit: 'RO' } }),
+  },
+  getPrivacyExport: {
+    entry: 'functions/get-privacy-export.ts',
+    description: "Serves a privacy export's document again until it expires",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: /* @__PURE__ */ grants(securityLogging, { tables: { audit: 'RO' }, bucket: { 'exports/': 'RO' } }),
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionId = keyof typeof functionSpecs;
@@ -567,6 +598,9 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/support/tickets/{id}', fn: 'getTicket', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/support/tickets/{id}/reply', fn: 'replyTicket', access: 'operator', throttle: 'operator' },
   { method: 'POST', path: '/support/tickets/{id}/close', fn: 'closeTicket', access: 'operator', throttle: 'operator' },
+  { method: 'POST', path: '/privacy/requests', fn: 'handlePrivacyRequest', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/privacy/requests', fn: 'listPrivacyRequests', access: 'operator', throttle: 'operator' },
+  { method: 'GET', path: '/privacy/requests/{id}/export', fn: 'getPrivacyExport', access: 'operator', throttle: 'operator' },
 ];
 
 /** The per-client limit of the route API Gateway matched (`GET /oauth/callback`), if it has one. */

@@ -11,6 +11,8 @@ export interface DataProps {
   /** Days raw support mail is kept, and quarantined mail (RETENTION_SUPPORT_DAYS / _QUARANTINE_DAYS). */
   mailRetentionDays: number;
   quarantineRetentionDays: number;
+  /** Days a privacy export is kept (RETENTION_EXPORT_DAYS). */
+  exportRetentionDays: number;
 }
 
 /** Key prefixes in the data bucket; lifecycle rules expire mail by prefix. */
@@ -18,6 +20,7 @@ export const bucketPrefixes = {
   media: 'media/',
   mail: 'mail/inbound/',
   quarantine: 'mail/quarantine/',
+  exports: 'exports/',
 } as const;
 
 /**
@@ -66,6 +69,7 @@ export class Data extends Construct {
       lifecycleRules: [
         { prefix: bucketPrefixes.mail, expiration: Duration.days(props.mailRetentionDays) },
         { prefix: bucketPrefixes.quarantine, expiration: Duration.days(props.quarantineRetentionDays) },
+        { prefix: bucketPrefixes.exports, expiration: Duration.days(props.exportRetentionDays) },
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -16,6 +16,7 @@ export type HashPurpose =
   | 'oauth-nonce'
   | 'pseudonym'
   | 'email-subject'
+  | 'account-subject'
   | 'mail-recipient'
   | 'mail-marker';
 

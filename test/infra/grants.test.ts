@@ -137,6 +137,14 @@ describe('the effective grants of every function', () => {
       closeTicket: { tables: { audit: 'APPEND', workflow: 'RW' }, secrets: { keys: 'RO' } },
       getSupportForm: { tables: { audit: 'APPEND' }, secrets: { keys: 'RO' } },
       submitSupportRequest: { tables: { audit: 'APPEND', state: 'W', workflow: 'RW' }, secrets: { keys: 'RO' }, sendMail: true },
+      // The only function that may change the audit table (pseudonymising security-log entries).
+      handlePrivacyRequest: {
+        tables: { audit: 'RW', workflow: 'RW', state: 'RW' },
+        secrets: { keys: 'RO', tokens: 'W' },
+        bucket: { 'media/': 'RW', 'mail/inbound/': 'RW', 'mail/quarantine/': 'RW', 'exports/': 'W' },
+      },
+      listPrivacyRequests: { tables: { audit: 'READ_APPEND' }, secrets: { keys: 'RO' } },
+      getPrivacyExport: { tables: { audit: 'READ_APPEND' }, secrets: { keys: 'RO' }, bucket: { 'exports/': 'RO' } },
     });
   });
 });
@@ -247,6 +255,40 @@ const steps = {
   forwardFormRequest: { 'secret:keys': ['secretsmanager:GetSecretValue'] },
   /** PinHolders.claim → DynamoTable.create (conditional PutItem), holderOf → get. */
   pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
+  /**
+   * SubjectRecords.ofAccount / ofEmail: SubjectIndex.ofAccount, the boards partition and TicketStore.naming
+   * (Query), the pinned id (GetItem), image keys under the account's prefix (ListObjectsV2), the
+   * acknowledgement counters under the address's keyed hash (Query).
+   */
+  findSubject: {
+    'table:workflow': ['dynamodb:Query', 'dynamodb:GetItem'],
+    'table:state': ['dynamodb:Query'],
+    'bucket:media/': ['s3:ListBucket'],
+    'secret:keys': ['secretsmanager:GetSecretValue'],
+  },
+  /**
+   * SubjectRecords.eraseAccount / eraseEmail: token secrets force-deleted, items removed by deleteIf
+   * (conditional DeleteItem; a Pin that would not go is read to tell a 409), ObjectStore.deletePrefix
+   * (ListObjectsV2, DeleteObjects) under media/, raw mail read (to count it) and deleted.
+   */
+  eraseSubject: {
+    'table:workflow': ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
+    'table:state': ['dynamodb:DeleteItem'],
+    'secret:tokens': ['secretsmanager:DeleteSecret'],
+    'bucket:media/': ['s3:ListBucket', 's3:DeleteObject'],
+    'bucket:mail/inbound/': ['s3:GetObject', 's3:DeleteObject'],
+    'bucket:mail/quarantine/': ['s3:GetObject', 's3:DeleteObject'],
+  },
+  /** LogPseudonyms.naming (Query on the log partition) and pseudonymise (a conditional UpdateItem). */
+  pseudonymiseLog: { 'table:audit': ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+  /** ComplianceRecords.get / list / about → GetItem, Query. */
+  readComplianceRecords: { 'table:audit': ['dynamodb:GetItem', 'dynamodb:Query'] },
+  /** ComplianceRecords.create (conditional PutItem) and update (transition: UpdateItem; GetItem when it loses). */
+  writeComplianceRecords: { 'table:audit': ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  /** The export document written under exports/, and earlier exports of the subject deleted by a deletion. */
+  writeExport: { 'bucket:exports/': ['s3:PutObject', 's3:DeleteObject'] },
+  /** GET /privacy/requests/{id}/export → ObjectStore.get under exports/. */
+  readExport: { 'bucket:exports/': ['s3:GetObject'] },
 } as const satisfies Record<string, Step>;
 type StepName = keyof typeof steps;
 
@@ -324,6 +366,11 @@ const codePaths: Record<FunctionId, readonly StepName[]> = {
   // submitSupportRequest behind a per-client limit: the ticket created (already claiming the forward),
   // forwarded, its Message-ID remembered, the outcome recorded (re-read when it loses a race).
   submitSupportRequest: ['countClient', 'createTicket', 'forwardFormRequest', 'rememberSentMail', 'changeTicket', 'writeSecurityLog'],
+  // handlePrivacyRequest: the subject found, the compliance record written first, then the export
+  // written, or the subject erased and the log pseudonymised (with earlier exports deleted).
+  handlePrivacyRequest: ['findSubject', 'readComplianceRecords', 'writeComplianceRecords', 'writeExport', 'eraseSubject', 'pseudonymiseLog', 'writeSecurityLog'],
+  listPrivacyRequests: ['readComplianceRecords', 'writeSecurityLog'],
+  getPrivacyExport: ['readComplianceRecords', 'readExport', 'writeSecurityLog'],
 };
 
 /** The capability an IAM action belongs to, per kind of resource (infra/bind.ts). */
@@ -551,7 +598,12 @@ describe('the synthesized policies', () => {
   it.each(Object.keys(functionSpecs) as FunctionId[])('give %s exactly what its spec grants, covering every request its code path sends', (fnId) => {
     const actual = granted(fnId);
     expect(actual).toEqual(expected(fnId));
-    const sent = codePaths[fnId].flatMap((step) => (Object.entries(steps[step] as Step) as [Resource, readonly string[]][]).flatMap(([resource, actions]) => actions.map((a) => `${resource} ${a}`)));
+    // Listing is granted on the bucket (limited to the prefix by a condition), not on the prefix's objects.
+    const sent = codePaths[fnId].flatMap((step) =>
+      (Object.entries(steps[step] as Step) as [Resource, readonly string[]][]).flatMap(([resource, actions]) =>
+        actions.map((a) => (a === 's3:ListBucket' && resource.startsWith('bucket:') ? `bucket ${a}` : `${resource} ${a}`)),
+      ),
+    );
     expect([...new Set(sent)].filter((request) => !actual.includes(request))).toEqual([]);
   });
 

@@ -14,13 +14,13 @@ const storedItem = z.looseObject({ pk: z.string(), sk: z.string() });
 export class SubjectIndex {
   constructor(private readonly table: DynamoTable) {}
 
-  /** Every item about the account, oldest first, all pages. */
-  async ofAccount(accountId: string): Promise<StoredItem[]> {
+  /** Every item about the account, oldest first, all pages (`includeExpired`: also those past their expiry, to erase them). */
+  async ofAccount(accountId: string, options: { includeExpired?: boolean } = {}): Promise<StoredItem[]> {
     const items: StoredItem[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.table.query(
-        { index: 'bySubject', partition: { name: 'subjectKey', value: `SUBJECT#${accountId}` }, newestFirst: false, limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+        { index: 'bySubject', partition: { name: 'subjectKey', value: `SUBJECT#${accountId}` }, newestFirst: false, limit: 100, includeExpired: options.includeExpired === true, ...(cursor === undefined ? {} : { cursor }) },
         storedItem,
       );
       items.push(...(page.items as StoredItem[]));

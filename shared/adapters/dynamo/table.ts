@@ -301,6 +301,8 @@ export class DynamoTable {
       newestFirst?: boolean;
       limit?: number;
       cursor?: string;
+      /** Also items past their expiry that DynamoDB has not deleted yet: only for erasing them. */
+      includeExpired?: boolean;
     },
     schema: S,
   ): Promise<Page<z.output<S>>> {
@@ -337,7 +339,7 @@ export class DynamoTable {
       throw error;
     }
     const { Items = [], LastEvaluatedKey } = result;
-    const items = Items.filter((item) => !this.isExpired(item)).map((item) => z.parse(schema, item));
+    const items = Items.filter((item) => options.includeExpired === true || !this.isExpired(item)).map((item) => z.parse(schema, item));
     return LastEvaluatedKey === undefined ? { items } : { items, cursor: encodeCursor(LastEvaluatedKey) };
   }
 }

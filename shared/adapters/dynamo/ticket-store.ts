@@ -46,13 +46,14 @@ export class TicketStore implements TicketsPort {
   }
 
   /** Tickets of one status, newest received first (the `byStatus` index), paged. */
-  async list(status: Ticket['status'], options: { limit: number; cursor?: string }): Promise<{ items: Ticket[]; cursor?: string }> {
+  async list(status: Ticket['status'], options: { limit: number; cursor?: string; includeExpired?: boolean }): Promise<{ items: Ticket[]; cursor?: string }> {
     return this.table.query(
       {
         index: 'byStatus',
         partition: { name: 'statusKey', value: `TICKET#${status}` },
         limit: options.limit,
         newestFirst: true,
+        ...(options.includeExpired === true ? { includeExpired: true } : {}),
         ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
       },
       ticketSchema,
@@ -63,8 +64,9 @@ export class TicketStore implements TicketsPort {
    * Every ticket that names `address` (as envelope sender, From, the acknowledgement's or a reply's
    * recipient), open and closed, expired ones left out: for privacy requests. Reads the two status
    * partitions whole (one operator's support volume), compares plain addresses case-insensitively.
+   * `includeExpired`: also tickets past their expiry that DynamoDB has not deleted yet, to erase them.
    */
-  async naming(address: string): Promise<Ticket[]> {
+  async naming(address: string, options: { includeExpired?: boolean } = {}): Promise<Ticket[]> {
     const wanted = address.trim().toLowerCase();
     const named = (ticket: Ticket) =>
       [ticket.envelopeFrom, ticket.from?.address, ticket.acknowledgement.to, ...ticket.replies.map((reply) => reply.to)].some(
@@ -74,12 +76,22 @@ export class TicketStore implements TicketsPort {
     for (const status of ['open', 'closed'] as const) {
       let cursor: string | undefined;
       do {
-        const page = await this.list(status, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+        const page = await this.list(status, { limit: 100, ...options, ...(cursor === undefined ? {} : { cursor }) });
         found.push(...page.items.filter(named));
         cursor = page.cursor;
       } while (cursor !== undefined);
     }
     return found;
+  }
+
+  /** Removes a ticket whatever its state or expiry (a privacy deletion); answers whether it was there. */
+  async erase(reference: string): Promise<boolean> {
+    return this.table.deleteIf(key(reference), { condition: 'attribute_exists(pk)' });
+  }
+
+  /** Removes a sent-mail index entry (a privacy deletion). */
+  async forgetSent(messageId: string): Promise<boolean> {
+    return this.table.deleteIf(sentKey(messageId), { condition: 'attribute_exists(pk)' });
   }
 
   async ticketOfSent(messageId: string): Promise<string | undefined> {
