@@ -1,17 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from './zod';
-import { dynamoDocumentClient } from './adapters/aws/dynamo';
 import { AccountStore } from './adapters/dynamo/account-store';
 import { OAuthStore } from './adapters/dynamo/oauth-store';
 import { EnvironmentRecords } from './adapters/dynamo/environment-records';
-import { DynamoTable } from './adapters/dynamo/table';
 import { TokenVault } from './adapters/token-vault';
-import { requireBinding } from './config';
 import { NotConfiguredError } from './domain/errors';
 import { appCredentialsSchema, type AppCredentials } from './domain/pinterest-api';
 import type { OAuthDeps } from './use-cases/connect-ports';
 import type { DisconnectDeps } from './use-cases/disconnect';
-import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable } from './wiring';
+import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable, workflowTable } from './wiring';
 
 /**
  * The Pinterest connection pieces of the composition root (see ./wiring.ts) that never call
@@ -19,7 +16,7 @@ import { appSettings, clock, hashingKey, lazy, names, safeSecurityLog, secretSto
  * ./wiring-pinterest.ts, so only the functions that call Pinterest carry its code.
  */
 
-export const workflowTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('WORKFLOW_TABLE'), clock));
+export { workflowTable };
 
 export const accounts = lazy(() => new AccountStore(workflowTable()));
 

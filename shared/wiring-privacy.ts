@@ -5,10 +5,10 @@ import { LogPseudonyms } from './adapters/dynamo/log-pseudonyms';
 import { SubjectIndex } from './adapters/dynamo/subject-index';
 import { ObjectStore } from './adapters/object-store';
 import { SubjectRecords } from './adapters/subject-records';
+import { TokenVault } from './adapters/token-vault';
 import { requireBinding } from './config';
 import type { PrivacyDeps } from './use-cases/privacy';
-import { appSettings, auditTable, clock, hashingKey, lazy, safeSecurityLog, stateTable } from './wiring';
-import { tokenVault, workflowTable } from './wiring-connect';
+import { appSettings, auditTable, clock, hashingKey, lazy, names, safeSecurityLog, secretStore, stateTable, workflowTable } from './wiring';
 import { tickets } from './wiring-tickets';
 
 /** Privacy requests' pieces of the composition root. */
@@ -37,7 +37,8 @@ export const privacyDeps = /* @__PURE__ */ lazy(
       state: stateTable(),
       subjects: new SubjectIndex(workflowTable()),
       tickets: tickets(),
-      vault: tokenVault(),
+      // Its own vault rather than ./wiring-connect's, which would bring the connect wiring along.
+      vault: new TokenVault(secretStore(), names().tokens),
       media: dataBucket(),
       mail: dataBucket(),
       hashingKey: hashingKey(),

@@ -4,8 +4,7 @@ import { parseMail } from './adapters/mime-parser';
 import { ObjectStore } from './adapters/object-store';
 import { requireBinding } from './config';
 import type { TicketReadDeps } from './use-cases/support-tickets';
-import { appSettings, clock, lazy } from './wiring';
-import { workflowTable } from './wiring-connect';
+import { appSettings, clock, lazy, workflowTable } from './wiring';
 
 /**
  * Support tickets' pieces of the composition root: the ticket store (workflow table) and the raw

@@ -55,6 +55,9 @@ export const hashingKey = lazy(() => {
 
 export const stateTable = lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('STATE_TABLE'), clock));
 
+/** The workflow table (accounts, boards, Pin records, tickets). */
+export const workflowTable = /* @__PURE__ */ lazy(() => new DynamoTable(dynamoDocumentClient(), requireBinding('WORKFLOW_TABLE'), clock));
+
 /** Per-client counters for the public routes that write (route table, `clientLimit`). */
 export const clientLimiter = lazy(() => new ClientLimiter(stateTable(), clock, hashingKey(), appSettings().RETENTION_RATE_LIMIT_HOURS * 3600));
 

@@ -40,7 +40,7 @@ export interface PrivacyDeps {
     get(id: string): Promise<ComplianceRecord | undefined>;
     update(record: ComplianceRecord, changes: Partial<Omit<ComplianceRecord, 'id' | 'version'>>): Promise<ComplianceRecord>;
     list(options: { limit: number; cursor?: string }): Promise<{ items: ComplianceRecord[]; cursor?: string }>;
-    about(hashes: readonly string[]): Promise<ComplianceRecord[]>;
+    about(hashes: readonly string[], options?: { includeExpired?: boolean }): Promise<ComplianceRecord[]>;
   };
   exports: {
     put(key: string, body: Buffer): Promise<void>;
@@ -100,7 +100,7 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
   };
   await deps.compliance.create(record);
   const identifiers = identifiersOf(subject, account, email);
-  const earlier = (await deps.compliance.about(hashes)).filter((other) => other.id !== record.id);
+  const earlier = (await deps.compliance.about(hashes, { includeExpired: erasing })).filter((other) => other.id !== record.id);
 
   if (!erasing) {
     const logEntries = (await deps.log.naming(identifiers)).map(withoutKeys);
@@ -108,9 +108,19 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
     const expiresAt = new Date(now.getTime() + deps.settings.exportDays * DAY_MS).toISOString();
     await deps.exports.put(exportKey(record.id), Buffer.from(JSON.stringify({ ...document, expiresAt }, null, 2)));
     const counts = countsOf(account, email, logEntries.length, earlier.length);
-    const done = await deps.compliance.update(record, { status: 'completed', completedAt: deps.clock.now().toISOString(), counts, export: { key: exportKey(record.id), expiresAt } });
+    let done = await deps.compliance.update(record, { status: 'completed', completedAt: deps.clock.now().toISOString(), counts, export: { key: exportKey(record.id), expiresAt } });
+    // A deletion about the same subject that ran while this export did (or was cut short and is still
+    // `started`) may have looked for earlier exports before this one was recorded: then this document
+    // may hold what it erased, and goes too (the answer then has no exportPath).
+    const deletedSince = (await deps.compliance.about(hashes)).some(
+      (other) => other.type === 'delete' && (other.completedAt === undefined || other.completedAt >= record.requestedAt),
+    );
+    if (deletedSince && done.export !== undefined) {
+      await deps.exports.delete(done.export.key);
+      done = await deps.compliance.update(done, { export: { ...done.export, erasedAt: deps.clock.now().toISOString() } });
+    }
     await deps.securityLog.write({ kind: 'privacy_request', outcome: 'ok', ...facts, detail: { requestId: record.id, type: 'export' } });
-    return { ...view(done), exportPath: `/privacy/requests/${record.id}/export` };
+    return { ...view(done), ...(done.export?.erasedAt === undefined ? { exportPath: `/privacy/requests/${record.id}/export` } : {}) };
   }
 
   const counts: Record<string, number> = {};
@@ -118,6 +128,14 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
     for (const [name, value] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + value;
   };
   const keptOnPinterest = (account?.pins ?? []).flatMap((pin) => (pin.published === undefined ? [] : [{ environment: pin.environment, pinterestPinId: pin.published.pinterestPinId, url: pin.published.url }]));
+  // The log first, while the records that give its identifiers (Pin, board, connection ids) still
+  // exist: a request cut short after erasing them would otherwise, sent again, no longer know them.
+  let pseudonymised = 0;
+  for (const entry of await deps.log.naming(identifiers, { includeExpired: true })) {
+    if ((await deps.log.pseudonymise(entry, identifiers, key)).length > 0) pseudonymised += 1;
+  }
+  add({ securityLogEntriesPseudonymised: pseudonymised });
+  await deps.securityLog.write({ kind: 'pseudonymised', outcome: 'ok', ...facts, detail: { requestId: record.id, entries: pseudonymised } });
   if (account !== undefined && subject.pinterestAccountId !== undefined) add(await deps.records.eraseAccount(subject.pinterestAccountId, account));
   if (email !== undefined && subject.email !== undefined) add(await deps.records.eraseEmail(normalEmail(subject.email), email));
   // Earlier exports hold the subject in clear: they go too (their compliance records stay).
@@ -132,12 +150,6 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
     exportsErased += 1;
   }
   add({ earlierExportsErased: exportsErased });
-  let pseudonymised = 0;
-  for (const entry of await deps.log.naming(identifiers, { includeExpired: true })) {
-    if ((await deps.log.pseudonymise(entry, identifiers, key)).length > 0) pseudonymised += 1;
-  }
-  add({ securityLogEntriesPseudonymised: pseudonymised });
-  await deps.securityLog.write({ kind: 'pseudonymised', outcome: 'ok', ...facts, detail: { requestId: record.id, entries: pseudonymised } });
   const done = await deps.compliance.update(record, { status: 'completed', completedAt: deps.clock.now().toISOString(), counts });
   await deps.securityLog.write({ kind: 'privacy_request', outcome: 'ok', ...facts, detail: { requestId: record.id, type: 'delete' } });
   return {

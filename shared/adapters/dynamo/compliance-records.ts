@@ -41,13 +41,23 @@ export class ComplianceRecords {
     );
   }
 
-  /** Every live record about any of `hashes`, oldest first. */
-  async about(hashes: readonly string[]): Promise<ComplianceRecord[]> {
+  /**
+   * Every record about any of `hashes`, oldest first; live ones only, unless `includeExpired` (a
+   * deletion must also find the exports of records past their retention).
+   */
+  async about(hashes: readonly string[], options: { includeExpired?: boolean } = {}): Promise<ComplianceRecord[]> {
     const found: ComplianceRecord[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.table.query(
-        { partition: { name: 'pk', value: PRIVACY_PARTITION }, sortBetween: { name: 'sk', from: 'REQUEST#', to: 'REQUEST#\uffff' }, newestFirst: false, limit: 200, ...(cursor === undefined ? {} : { cursor }) },
+        {
+          partition: { name: 'pk', value: PRIVACY_PARTITION },
+          sortBetween: { name: 'sk', from: 'REQUEST#', to: 'REQUEST#\uffff' },
+          newestFirst: false,
+          limit: 200,
+          includeExpired: options.includeExpired === true,
+          ...(cursor === undefined ? {} : { cursor }),
+        },
         complianceRecordSchema,
       );
       found.push(...page.items.filter((record) => record.subject.hashes.some((hash) => hashes.includes(hash))));

@@ -2,7 +2,7 @@ import * as z from '../../zod';
 import { pseudonym } from '../../domain/privacy';
 import { securityEventSchema, type SecurityEvent } from '../../domain/security-event';
 import { LOG_PARTITION } from './security-log';
-import type { DynamoTable } from './table';
+import { StaleRecordError, type DynamoTable } from './table';
 
 /**
  * The security log as a privacy request sees it: finding the entries that name a subject, and
@@ -49,7 +49,8 @@ export class LogPseudonyms {
 
   /**
    * Replaces every value of `entry` naming one of `identifiers` by its pseudonym, in one conditional
-   * UpdateItem (only while the entry is still there). Answers the names of the fields replaced.
+   * UpdateItem (only while the entry is still there). Answers the names of the fields replaced (none
+   * when the entry has gone meanwhile).
    */
   async pseudonymise(entry: StoredLogEntry, identifiers: readonly string[], key: Buffer): Promise<string[]> {
     const needles = searchable(identifiers);
@@ -62,10 +63,16 @@ export class LogPseudonyms {
     }
     const names = Object.fromEntries(Object.keys(set).map((name, i) => [`#f${String(i)}`, name]));
     const values = Object.fromEntries(Object.values(set).map((value, i) => [`:f${String(i)}`, value]));
-    await this.table.update(
-      { pk: entry.pk, sk: entry.sk },
-      { update: `SET ${Object.keys(set).map((_, i) => `#f${String(i)} = :f${String(i)}`).join(', ')}`, condition: 'attribute_exists(pk)', names, values },
-    );
+    try {
+      await this.table.update(
+        { pk: entry.pk, sk: entry.sk },
+        { update: `SET ${Object.keys(set).map((_, i) => `#f${String(i)} = :f${String(i)}`).join(', ')}`, condition: 'attribute_exists(pk)', names, values },
+      );
+    } catch (error) {
+      // Gone meanwhile (TTL deletes expired entries at any moment): nothing is left to pseudonymise.
+      if (error instanceof StaleRecordError) return [];
+      throw error;
+    }
     return fields;
   }
 }
