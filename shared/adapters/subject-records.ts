@@ -9,7 +9,7 @@ import { normalEmail } from '../domain/privacy';
 import type { Ticket } from '../domain/tickets';
 import { boardsPartition } from './dynamo/environment-records';
 import type { StoredItem, SubjectIndex } from './dynamo/subject-index';
-import type { DynamoTable } from './dynamo/table';
+import { StaleRecordError, type DynamoTable } from './dynamo/table';
 import type { TicketStore } from './dynamo/ticket-store';
 import type { ObjectStore } from './object-store';
 import type { TokenVault } from './token-vault';
@@ -18,7 +18,7 @@ import type { TokenVault } from './token-vault';
  * Everything stored about one privacy subject, found and erased store by store: a Pinterest account
  * (its connection per environment and token metadata, its pinned id, its Pin records with their image
  * references, Pinterest Pin holders and image bytes, the synced boards of the environments it is
- * connected in) and an email address (the tickets naming it, their raw mail, the acknowledgement
+ * connected in, the reference to its last Pin in an environment's pacing counter) and an email address (the tickets naming it, their raw mail, the acknowledgement
  * counters under its keyed hash). Reads for an export leave out what has expired, as every read path
  * does; reads for an erasure include it (DynamoDB deletes expired items up to a few days late).
  */
@@ -106,7 +106,7 @@ export class SubjectRecords {
    * so a request that stopped half way is finished by sending it again.
    */
   async eraseAccount(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>> {
-    const counts = { tokenSecrets: 0, pinRecords: 0, pinterestPinHolders: 0, imageReferences: 0, imageObjects: 0, boardRecords: 0, accountRecords: 0 };
+    const counts = { tokenSecrets: 0, pinRecords: 0, pinterestPinHolders: 0, imageReferences: 0, imageObjects: 0, boardRecords: 0, accountRecords: 0, pacingReferences: 0 };
     for (const account of holdings.accounts) {
       await this.deps.vault.delete(account.secretName);
       counts.tokenSecrets += 1;
@@ -130,6 +130,21 @@ export class SubjectRecords {
     for (const env of environments) {
       if (holdings.accounts.some((account) => account.environment === env) || holdings.pins.some((pin) => pin.environment === env) || holdings.media.some((key) => key.startsWith(mediaPrefix(env, accountId)))) {
         counts.imageObjects += await this.deps.media.deletePrefix(mediaPrefix(env, accountId));
+      }
+    }
+    // The pacing counter of an environment remembers which record took the last Pin-write slot.
+    const pinIds = new Set(holdings.pins.map((pin) => pin.pinId));
+    for (const env of environments) {
+      for (const item of await this.partition(this.deps.state, `PACING#${env}`, { includeExpired: true })) {
+        const last = item.lastPinId;
+        if (typeof last !== 'string' || !pinIds.has(last)) continue;
+        await this.deps.state
+          .update({ pk: item.pk, sk: item.sk }, { update: 'REMOVE #pin', condition: '#pin = :pin', names: { '#pin': 'lastPinId' }, values: { ':pin': last } })
+          .catch((error: unknown) => {
+            // Taken by another record's write meanwhile: it no longer names this one.
+            if (!(error instanceof StaleRecordError)) throw error;
+          });
+        counts.pacingReferences += 1;
       }
     }
     for (const { environment } of holdings.boards) {
@@ -166,7 +181,7 @@ export class SubjectRecords {
       await this.deps.mail.delete(key);
     }
     for (const ticket of holdings.tickets) {
-      const sent = [ticket.acknowledgement.messageId, ticket.forwarded?.messageId, ...ticket.replies.map((reply) => reply.messageId)];
+      const sent = [ticket.acknowledgement.messageId, ticket.forwarded?.messageId, ticket.operatorNoticeId, ...ticket.replies.map((reply) => reply.messageId)];
       for (const messageId of sent) if (messageId !== undefined && (await this.deps.tickets.forgetSent(messageId))) counts.sentMailEntries += 1;
       if (await this.deps.tickets.erase(ticket.reference)) counts.tickets += 1;
     }

@@ -39,6 +39,8 @@ export const ticketSchema = z.object({
     at: z.optional(z.string()),
   }),
   operatorNotifiedAt: z.optional(z.string()),
+  /** The Message-ID of the operator's notice about the ticket (kept across a retried send). */
+  operatorNoticeId: z.optional(z.string()),
   /**
    * This message is our own mail that belongs to no ticket (a token notice sent to an address SES
    * receives for us, say): kept as a ticket so it is not lost, never answered, no operator notice.

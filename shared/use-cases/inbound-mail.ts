@@ -239,10 +239,15 @@ async function finishSteps(deps: InboundDeps, ticket: Ticket, parsed?: ParsedMes
   // Our own mail belonging to no ticket gets no notice: the notice could come back the same way.
   if (current.operatorNotifiedAt === undefined && current.ours !== true) {
     const noticeAt = deps.clock.now().toISOString();
-    const claim = await settle(deps.tickets, current, (fresh) => (fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt } : undefined));
+    // The notice's Message-ID is kept on the ticket (a retry after a failed send reuses it), so the
+    // sent-mail index entry naming the ticket can be found again (a privacy deletion removes it).
+    const newId = current.operatorNoticeId ?? deps.newNoticeId();
+    const claim = await settle(deps.tickets, current, (fresh) =>
+      fresh.operatorNotifiedAt === undefined ? { operatorNotifiedAt: noticeAt, operatorNoticeId: fresh.operatorNoticeId ?? newId } : undefined,
+    );
     current = claim.ticket;
     if (claim.wrote) {
-      const messageId = deps.newNoticeId();
+      const messageId = current.operatorNoticeId ?? newId;
       await deps.tickets.rememberSent(messageId, current.reference).catch(() => undefined);
       try {
         await deps.notifyOperator({ ...operatorNotice(current), messageId });

@@ -286,6 +286,7 @@ describe('receiveMail: a plain message', () => {
       verdicts: ALL_PASS,
       acknowledgement: { state: 'sent', to: sender, messageId: expect.stringMatching(/^<[^<>\s]+@ecooffice\.net>$/), at: expect.any(String) },
       operatorNotifiedAt: expect.any(String),
+      operatorNoticeId: expect.stringMatching(/^<[^<>@\s]+@[^<>@\s]+>$/),
       replies: [],
       version: 4,
       createdAt: expect.any(String),

@@ -257,7 +257,7 @@ const steps = {
   pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
   /**
    * SubjectRecords.ofAccount / ofEmail: SubjectIndex.ofAccount, the boards partition and TicketStore.naming
-   * (Query), the pinned id (GetItem), image keys under the account's prefix (ListObjectsV2), the
+   * (Query), the pinned id (GetItem), the pacing counters (Query), image keys under the account's prefix (ListObjectsV2), the
    * acknowledgement counters under the address's keyed hash (Query).
    */
   findSubject: {
@@ -268,12 +268,13 @@ const steps = {
   },
   /**
    * SubjectRecords.eraseAccount / eraseEmail: token secrets force-deleted, items removed by deleteIf
-   * (conditional DeleteItem; a Pin that would not go is read to tell a 409), ObjectStore.deletePrefix
+   * (conditional DeleteItem; a Pin that would not go is read to tell a 409), a pacing counter's
+   * reference to the subject's Pin removed (conditional UpdateItem), ObjectStore.deletePrefix
    * (ListObjectsV2, DeleteObjects) under media/, raw mail read (to count it) and deleted.
    */
   eraseSubject: {
     'table:workflow': ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
-    'table:state': ['dynamodb:DeleteItem'],
+    'table:state': ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
     'secret:tokens': ['secretsmanager:DeleteSecret'],
     'bucket:media/': ['s3:ListBucket', 's3:DeleteObject'],
     'bucket:mail/inbound/': ['s3:GetObject', 's3:DeleteObject'],

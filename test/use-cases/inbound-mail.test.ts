@@ -72,6 +72,7 @@ describe('receiveMail: a plain message', () => {
         verdicts: ALL_PASS,
         acknowledgement: { state: 'sent', to: 'reader@example.org', messageId: '<1@ecooffice.net>', at: now },
         operatorNotifiedAt: now,
+        operatorNoticeId: '<notice-1@ecooffice.net>',
         replies: [],
         version: 4,
         createdAt: now,
@@ -235,6 +236,9 @@ describe('receiveMail: redelivery', () => {
     await expect(deliver(m, plain(), { messageId: id })).rejects.toThrow('simulated SES failure');
     await redeliver(m, { messageId: id });
     expect(m.operator.notices).toHaveLength(1);
+    // The retry reuses the Message-ID kept on the ticket: one sent-mail entry, found again by a privacy deletion.
+    expect(m.operator.messageIds).toEqual(['<notice-1@ecooffice.net>']);
+    expect(ticketOf(m, id)).toMatchObject({ operatorNoticeId: '<notice-1@ecooffice.net>', operatorNotifiedAt: expect.any(String) as unknown });
   });
 });
 
