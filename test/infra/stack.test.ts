@@ -226,6 +226,30 @@ describe('the publisher stack', () => {
     });
   });
 
+  it('expires raw mail, quarantined mail and privacy exports by lifecycle rules of their retention settings', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'mail/inbound/', ExpirationInDays: 365, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'mail/quarantine/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    const configured = Template.fromStack(
+      new PublisherStack(testApp(), 'Retentions', { settings: { ...settings, RETENTION_SUPPORT_DAYS: '200', RETENTION_QUARANTINE_DAYS: '12', RETENTION_EXPORT_DAYS: '3' } }),
+    );
+    configured.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'mail/inbound/', ExpirationInDays: 200 }),
+          Match.objectLike({ Prefix: 'mail/quarantine/', ExpirationInDays: 12 }),
+          Match.objectLike({ Prefix: 'exports/', ExpirationInDays: 3 }),
+        ]),
+      },
+    });
+  });
+
   it('derives PUBLIC_BASE_URL from the API endpoint when none is configured', () => {
     const bare = new PublisherStack(testApp(), 'Bare', {
       settings: { OPERATOR_NOTIFY_EMAIL: 'operator@example.test', SENDER_EMAIL: 'info@ecooffice.net' },
