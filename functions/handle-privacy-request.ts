@@ -18,7 +18,9 @@ const body = z.strictObject({
   type: z.enum(['export', 'delete'], { error: 'type must be export or delete' }),
   subject: z
     .strictObject({
-      pinterestAccountId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'pinterestAccountId is the id GET /account shows (letters, digits, _ or -)'))),
+      // Pinterest account ids are digits (as PINTEREST_EXPECTED_ACCOUNT_ID); a word such as `sandbox`
+      // would match unrelated values in the security log.
+      pinterestAccountId: z.optional(z.string().check(z.regex(/^\d{6,32}$/, 'pinterestAccountId is the id GET /account shows (6 to 32 digits)'))),
       environment: z.optional(z.enum(environments, { error: 'environment must be sandbox or production' })),
       email: z.optional(email),
     }, { error: 'subject must be an object with pinterestAccountId, environment and/or email' })

@@ -43,7 +43,7 @@ export const privacyDeps = /* @__PURE__ */ lazy(
       mail: dataBucket(),
       hashingKey: hashingKey(),
     }),
-    log: new LogPseudonyms(auditTable()),
+    log: new LogPseudonyms(auditTable(), clock, appSettings().RETENTION_SECURITY_LOG_DAYS),
     compliance: complianceRecords(),
     exports: exportObjects,
     securityLog: safeSecurityLog(),

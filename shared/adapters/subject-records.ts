@@ -1,6 +1,6 @@
 import * as z from '../zod';
 import { accountRecordSchema, type AccountRecord } from '../domain/account';
-import { boardRecordSchema, sectionsRecordSchema, snapshotSchema, type BoardRecord, type SectionsRecord, type Snapshot } from '../domain/boards';
+import { boardRecordSchema, sectionsRecordSchema, snapshotSchema, syncJobSchema, type BoardRecord, type SectionsRecord, type Snapshot } from '../domain/boards';
 import { ConflictError } from '../domain/errors';
 import { keyedHash } from '../domain/keyed-hash';
 import { mediaPrefix, pinRecordSchema, type PinRecord } from '../domain/pins';
@@ -30,6 +30,8 @@ export interface AccountHoldings {
   boards: Array<{ environment: PinterestEnvironment; boards: BoardRecord[]; sections: SectionsRecord[]; snapshot?: Snapshot }>;
   /** Image bytes under the account's prefix in each environment. */
   media: string[];
+  /** Board syncs of the account's environments still running or paused (they would write boards back). */
+  syncs: Array<{ environment: PinterestEnvironment; jobId: string; status: string }>;
 }
 
 export interface EmailHoldings {
@@ -67,14 +69,24 @@ export class SubjectRecords {
     const pinned: AccountHoldings['pinned'] = [];
     const boards: AccountHoldings['boards'] = [];
     const media: string[] = [];
+    const syncs: AccountHoldings['syncs'] = [];
     for (const env of envs) {
       const pin = await this.deps.workflow.get({ pk: `ACCOUNT#${env}`, sk: 'PINNED' }, pinnedSchema);
       if (pin?.accountId === accountId) pinned.push({ environment: env, ...pin });
       // The environment's boards are the connected account's: the subject's only while it is the one connected.
-      if (accounts.some((account) => account.environment === env)) boards.push({ environment: env, ...(await this.boardsOf(env, options)) });
+      if (accounts.some((account) => account.environment === env)) {
+        boards.push({ environment: env, ...(await this.boardsOf(env, options)) });
+        const job = await this.currentSync(env);
+        if (job !== undefined && (job.status === 'running' || job.status === 'paused')) syncs.push({ environment: env, jobId: job.jobId, status: job.status });
+      }
       media.push(...(await this.deps.media.list(mediaPrefix(env, accountId))));
     }
-    return { accounts, pinned, pins, boards, media };
+    return { accounts, pinned, pins, boards, media, syncs };
+  }
+
+  private async currentSync(env: PinterestEnvironment) {
+    const pointer = await this.deps.state.get({ pk: `BOARD_SYNC#${env}`, sk: 'CURRENT' }, z.looseObject({ jobId: z.string() }));
+    return pointer === undefined ? undefined : this.deps.state.get({ pk: `BOARD_SYNC#${env}`, sk: `JOB#${pointer.jobId}` }, syncJobSchema);
   }
 
   private async boardsOf(env: PinterestEnvironment, options: { includeExpired?: boolean }) {
@@ -99,38 +111,18 @@ export class SubjectRecords {
   }
 
   /**
-   * Erases an account's holdings. Order: token secrets first (nothing can act for the account any
-   * more), then each Pin record with its holder and image reference — a record is deleted only while it
-   * is not being published (a conditional delete; one that started meanwhile makes this a 409, the rest
-   * left for a retry) — then image bytes, boards, the connection and the pin. Every step is idempotent,
-   * so a request that stopped half way is finished by sending it again.
+   * Erases an account's connection: token secrets first (nothing can act for the account any more),
+   * the pacing counters' reference to its last Pin, the boards, the connection and the pinned id. Its
+   * Pin records come last (`erasePins`), so a request cut short before them still knows, sent again,
+   * which Pins stay on Pinterest. Every step is idempotent.
    */
-  async eraseAccount(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>> {
-    const counts = { tokenSecrets: 0, pinRecords: 0, pinterestPinHolders: 0, imageReferences: 0, imageObjects: 0, boardRecords: 0, accountRecords: 0, pacingReferences: 0 };
-    for (const account of holdings.accounts) {
-      await this.deps.vault.delete(account.secretName);
+  async eraseAccount(accountId: string, holdings: AccountHoldings, orphanSecrets: readonly string[] = []): Promise<Record<string, number>> {
+    const counts = { tokenSecrets: 0, pacingReferences: 0, boardRecords: 0, accountRecords: 0 };
+    // The connections' secrets, and any an earlier connection left behind (named by the security log
+    // when its deletion failed); a secret already gone counts as deleted.
+    for (const name of new Set([...holdings.accounts.map((account) => account.secretName), ...orphanSecrets])) {
+      await this.deps.vault.delete(name);
       counts.tokenSecrets += 1;
-    }
-    for (const pin of holdings.pins) {
-      if (pin.published !== undefined && (await this.deps.workflow.deleteIf({ pk: `PINTEREST_PIN#${pin.environment}#${pin.published.pinterestPinId}`, sk: 'HOLDER' }, { condition: 'pinId = :pin', values: { ':pin': pin.pinId } }))) {
-        counts.pinterestPinHolders += 1;
-      }
-      if (pin.content.media.kind === 'stored' && (await this.deps.workflow.deleteIf({ pk: `MEDIA#${pin.environment}#${pin.accountId}#${pin.content.media.sha256}`, sk: 'MEDIA' }, { condition: 'attribute_exists(pk)' }))) {
-        counts.imageReferences += 1;
-      }
-      const deleted = await this.deps.workflow.deleteIf(
-        { pk: `PIN#${pin.pinId}`, sk: 'PIN' },
-        { condition: 'attribute_exists(pk) AND NOT (#status IN (:publishing, :reconcile))', names: { '#status': 'status' }, values: { ':publishing': 'publishing', ':reconcile': 'needs_reconcile' } },
-      );
-      if (deleted) counts.pinRecords += 1;
-      else if ((await this.deps.workflow.get({ pk: `PIN#${pin.pinId}`, sk: 'PIN' }, keySchema)) !== undefined) {
-        throw new ConflictError(`Pin ${pin.pinId} of this account started publishing meanwhile: wait until it has finished, then send the request again.`, 'publishing');
-      }
-    }
-    for (const env of environments) {
-      if (holdings.accounts.some((account) => account.environment === env) || holdings.pins.some((pin) => pin.environment === env) || holdings.media.some((key) => key.startsWith(mediaPrefix(env, accountId)))) {
-        counts.imageObjects += await this.deps.media.deletePrefix(mediaPrefix(env, accountId));
-      }
     }
     // The pacing counter of an environment remembers which record took the last Pin-write slot.
     const pinIds = new Set(holdings.pins.map((pin) => pin.pinId));
@@ -162,6 +154,41 @@ export class SubjectRecords {
     return counts;
   }
 
+  /**
+   * Erases the account's Pin records with their Pinterest Pin holders and image references, then the
+   * image bytes under the account's prefix (and nothing else). A record is deleted only while it is not
+   * being published (a conditional delete): one that started meanwhile is a ConflictError, the rest
+   * left for a retry.
+   */
+  async erasePins(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>> {
+    const counts = { pinRecords: 0, pinterestPinHolders: 0, imageReferences: 0, imageObjects: 0 };
+    for (const pin of holdings.pins) {
+      const deleted = await this.deps.workflow.deleteIf(
+        { pk: `PIN#${pin.pinId}`, sk: 'PIN' },
+        { condition: 'attribute_exists(pk) AND NOT (#status IN (:publishing, :reconcile))', names: { '#status': 'status' }, values: { ':publishing': 'publishing', ':reconcile': 'needs_reconcile' } },
+      );
+      if (deleted) counts.pinRecords += 1;
+      else if ((await this.deps.workflow.get({ pk: `PIN#${pin.pinId}`, sk: 'PIN' }, keySchema)) !== undefined) {
+        throw new ConflictError(
+          `Pin ${pin.pinId} of this account started publishing while it was being erased: the security log, tokens, boards and connection are already erased. Wait until the Pin has settled, then send the request again to finish.`,
+          'publishing',
+        );
+      }
+      if (pin.published !== undefined && (await this.deps.workflow.deleteIf({ pk: `PINTEREST_PIN#${pin.environment}#${pin.published.pinterestPinId}`, sk: 'HOLDER' }, { condition: 'pinId = :pin', values: { ':pin': pin.pinId } }))) {
+        counts.pinterestPinHolders += 1;
+      }
+      if (pin.content.media.kind === 'stored' && (await this.deps.workflow.deleteIf({ pk: `MEDIA#${pin.environment}#${pin.accountId}#${pin.content.media.sha256}`, sk: 'MEDIA' }, { condition: 'attribute_exists(pk)' }))) {
+        counts.imageReferences += 1;
+      }
+    }
+    for (const env of environments) {
+      if (holdings.accounts.some((account) => account.environment === env) || holdings.pins.some((pin) => pin.environment === env) || holdings.media.some((key) => key.startsWith(mediaPrefix(env, accountId)))) {
+        counts.imageObjects += await this.deps.media.deletePrefix(mediaPrefix(env, accountId));
+      }
+    }
+    return counts;
+  }
+
   async ofEmail(address: string, options: { includeExpired?: boolean } = {}): Promise<EmailHoldings> {
     const tickets = await this.deps.tickets.naming(address, options);
     const rawMail = [...new Set(tickets.flatMap((ticket) => [...(ticket.s3Key === undefined ? [] : [ticket.s3Key]), ...(ticket.returned ?? []).map((entry) => entry.s3Key)]))];
@@ -177,7 +204,8 @@ export class SubjectRecords {
   async eraseEmail(address: string, holdings: EmailHoldings): Promise<Record<string, number>> {
     const counts = { tickets: 0, rawMailObjects: 0, sentMailEntries: 0, acknowledgementCounters: 0 };
     for (const key of holdings.rawMail) {
-      if ((await this.deps.mail.get(key)) !== undefined) counts.rawMailObjects += 1;
+      // Listed rather than read: a raw message may be large, and only whether it is there counts.
+      if ((await this.deps.mail.list(key)).includes(key)) counts.rawMailObjects += 1;
       await this.deps.mail.delete(key);
     }
     for (const ticket of holdings.tickets) {

@@ -23,8 +23,13 @@ export interface PrivacySubject {
 export const complianceRecordSchema = z.object({
   id: z.string(),
   type: z.enum(privacyRequestTypes),
-  /** `started` is written before any erasure; a request that stopped half way stays visible as such, and sending it again finishes it. */
-  status: z.enum(['started', 'completed']),
+  /**
+   * `started` is written before any erasure; a request that stopped half way stays visible as such,
+   * and sending it again finishes it: the later request's record is `completed`, the earlier one
+   * becomes `superseded` (naming the later one in `supersededBy`).
+   */
+  status: z.enum(['started', 'completed', 'superseded']),
+  supersededBy: z.optional(z.string()),
   requestedAt: z.string(),
   completedAt: z.optional(z.string()),
   subject: z.object({

@@ -27,7 +27,8 @@ export interface PrivacyDeps {
   settings: { exportDays: number };
   records: {
     ofAccount(accountId: string, environment: PinterestEnvironment | undefined, options?: { includeExpired?: boolean }): Promise<AccountHoldings>;
-    eraseAccount(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>>;
+    eraseAccount(accountId: string, holdings: AccountHoldings, orphanSecrets?: readonly string[]): Promise<Record<string, number>>;
+    erasePins(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>>;
     ofEmail(address: string, options?: { includeExpired?: boolean }): Promise<EmailHoldings>;
     eraseEmail(address: string, holdings: EmailHoldings): Promise<Record<string, number>>;
   };
@@ -58,6 +59,24 @@ export interface PrivacyRequest {
 
 const DAY_MS = 86_400_000;
 const BLOCKING = ['publishing', 'needs_reconcile'];
+/** A deletion still `started` after this long was cut short (the function's timeout is far shorter). */
+const UNFINISHED_MS = 120_000;
+/** Security-log entries rewritten at once. */
+const LOG_WRITES_AT_ONCE = 16;
+
+/** Runs `work` over `items`, at most LOG_WRITES_AT_ONCE at a time; answers the results in order. */
+async function pooled<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOG_WRITES_AT_ONCE, items.length) }, worker));
+  return results;
+}
 export const exportPrefix = 'exports/';
 const exportKey = (id: string) => `${exportPrefix}${id}.json`;
 export const exportFormat = 'mdz-publisher-export/1';
@@ -78,6 +97,14 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
         'A Pin of this account is being published or its outcome is unknown: settle it first (GET /pins?status=publishing, POST /pins/{id}/resolve), then send the request again. Nothing was erased.',
         blocking[0]?.status,
         { details: { pins: blocking.map((pin) => ({ id: pin.pinId, status: pin.status })) } },
+      );
+    }
+    // A sync still running (or paused by a rate limit) would write the boards back after their erasure.
+    if (account.syncs.length > 0) {
+      throw new ConflictError(
+        'A board sync of this account is running or paused: wait until it has finished (GET /boards/sync/{jobId}), then send the request again. Nothing was erased.',
+        account.syncs[0]?.status,
+        { details: { syncs: account.syncs } },
       );
     }
   }
@@ -101,19 +128,22 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
   await deps.compliance.create(record);
   const identifiers = identifiersOf(subject, account, email);
   const earlier = (await deps.compliance.about(hashes, { includeExpired: erasing })).filter((other) => other.id !== record.id);
+  // Narrowed to one environment, the log entries of the other one are not about this request.
+  const inScope = (entry: StoredLogEntry) => subject.environment === undefined || entry.detail?.environment === undefined || entry.detail.environment === subject.environment;
 
   if (!erasing) {
-    const logEntries = (await deps.log.naming(identifiers)).map(withoutKeys);
+    const logEntries = (await deps.log.naming(identifiers)).filter(inScope).map(withoutKeys);
     const document = exportDocument(record, subject, account, email, logEntries, earlier);
     const expiresAt = new Date(now.getTime() + deps.settings.exportDays * DAY_MS).toISOString();
-    await deps.exports.put(exportKey(record.id), Buffer.from(JSON.stringify({ ...document, expiresAt }, null, 2)));
+    await deps.exports.put(exportKey(record.id), Buffer.from(JSON.stringify({ ...document, expiresAt })));
     const counts = countsOf(account, email, logEntries.length, earlier.length);
     let done = await deps.compliance.update(record, { status: 'completed', completedAt: deps.clock.now().toISOString(), counts, export: { key: exportKey(record.id), expiresAt } });
     // A deletion about the same subject that ran while this export did (or was cut short and is still
     // `started`) may have looked for earlier exports before this one was recorded: then this document
     // may hold what it erased, and goes too (the answer then has no exportPath).
+    const recently = new Date(deps.clock.now().getTime() - UNFINISHED_MS).toISOString();
     const deletedSince = (await deps.compliance.about(hashes)).some(
-      (other) => other.type === 'delete' && (other.completedAt === undefined || other.completedAt >= record.requestedAt),
+      (other) => other.type === 'delete' && (other.completedAt === undefined ? other.status === 'started' && other.requestedAt >= recently : other.completedAt >= record.requestedAt),
     );
     if (deletedSince && done.export !== undefined) {
       await deps.exports.delete(done.export.key);
@@ -130,18 +160,21 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
   const keptOnPinterest = (account?.pins ?? []).flatMap((pin) => (pin.published === undefined ? [] : [{ environment: pin.environment, pinterestPinId: pin.published.pinterestPinId, url: pin.published.url }]));
   // The log first, while the records that give its identifiers (Pin, board, connection ids) still
   // exist: a request cut short after erasing them would otherwise, sent again, no longer know them.
-  let pseudonymised = 0;
-  for (const entry of await deps.log.naming(identifiers, { includeExpired: true })) {
-    if ((await deps.log.pseudonymise(entry, identifiers, key)).length > 0) pseudonymised += 1;
-  }
-  add({ securityLogEntriesPseudonymised: pseudonymised });
-  await deps.securityLog.write({ kind: 'pseudonymised', outcome: 'ok', ...facts, detail: { requestId: record.id, entries: pseudonymised } });
-  if (account !== undefined && subject.pinterestAccountId !== undefined) add(await deps.records.eraseAccount(subject.pinterestAccountId, account));
+  const named = (await deps.log.naming(identifiers, { includeExpired: true })).filter(inScope);
+  // A token secret whose deletion failed at a reconnect is named only there: it goes with the others.
+  const connected = new Set((account?.accounts ?? []).map((record) => record.secretName));
+  const orphanSecrets = subject.pinterestAccountId === undefined ? [] : [...new Set(secretsNamedIn(named, subject.pinterestAccountId))].filter((name) => !connected.has(name));
+  const pseudonymised = await pooled(named, async (entry) => (await deps.log.pseudonymise(entry, identifiers, key)).length > 0);
+  add({ securityLogEntriesPseudonymised: pseudonymised.filter(Boolean).length });
+  await deps.securityLog.write({ kind: 'pseudonymised', outcome: 'ok', ...facts, detail: { requestId: record.id, entries: pseudonymised.filter(Boolean).length } });
+  if (account !== undefined && subject.pinterestAccountId !== undefined) add(await deps.records.eraseAccount(subject.pinterestAccountId, account, orphanSecrets));
   if (email !== undefined && subject.email !== undefined) add(await deps.records.eraseEmail(normalEmail(subject.email), email));
-  // Earlier exports hold the subject in clear: they go too (their compliance records stay).
+  // Earlier exports hold the subject in clear: they go too (their compliance records stay). One made
+  // for the other environment only holds nothing this narrowed request erases.
   let exportsErased = 0;
   for (const other of earlier) {
     if (other.export === undefined || other.export.erasedAt !== undefined) continue;
+    if (subject.environment !== undefined && other.subject.environment !== undefined && other.subject.environment !== subject.environment) continue;
     await deps.exports.delete(other.export.key);
     await deps.compliance.update(other, { export: { ...other.export, erasedAt: deps.clock.now().toISOString() } }).catch((error: unknown) => {
       // A concurrent change of that record (another request about the same subject): the object is gone either way.
@@ -150,7 +183,16 @@ export async function handlePrivacyRequest(deps: PrivacyDeps, request: PrivacyRe
     exportsErased += 1;
   }
   add({ earlierExportsErased: exportsErased });
+  // The Pin records last: a request cut short before them still lists, sent again, the Pins that stay.
+  if (account !== undefined && subject.pinterestAccountId !== undefined) add(await deps.records.erasePins(subject.pinterestAccountId, account));
   const done = await deps.compliance.update(record, { status: 'completed', completedAt: deps.clock.now().toISOString(), counts });
+  // Earlier deletions of the subject that were cut short are finished by this one.
+  for (const other of earlier) {
+    if (other.type !== 'delete' || other.status !== 'started') continue;
+    await deps.compliance.update(other, { status: 'superseded', supersededBy: record.id }).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
+  }
   await deps.securityLog.write({ kind: 'privacy_request', outcome: 'ok', ...facts, detail: { requestId: record.id, type: 'delete' } });
   return {
     ...view(done),
@@ -192,9 +234,18 @@ function view(record: ComplianceRecord) {
     ...(record.completedAt === undefined ? {} : { completedAt: record.completedAt }),
     subject: record.subject,
     ...(record.ticketId === undefined ? {} : { ticketId: record.ticketId }),
+    ...(record.supersededBy === undefined ? {} : { supersededBy: record.supersededBy }),
     counts: record.counts,
     ...(record.export === undefined ? {} : { export: record.export.erasedAt === undefined ? { expiresAt: record.export.expiresAt } : { expiresAt: record.export.expiresAt, erasedAt: record.export.erasedAt } }),
   };
+}
+
+/** Token secret names of the account that log entries mention (`detail.secretName`: a deletion that failed). */
+function secretsNamedIn(entries: readonly StoredLogEntry[], accountId: string): string[] {
+  return entries.flatMap((entry) => {
+    const name = entry.detail?.secretName;
+    return typeof name === 'string' && name.includes('tokens/') && name.includes(`/${accountId}/`) ? [name] : [];
+  });
 }
 
 /** Every value that identifies the subject in the security log. */

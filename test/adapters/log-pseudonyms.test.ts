@@ -41,7 +41,7 @@ async function world(start = '2026-04-02T08:30:00.250Z'): Promise<World> {
   await ensureTables(clients.dynamoDb, { state: `${prefix}-unused-state`, workflow: `${prefix}-unused-workflow`, audit: tableName }, '(test)', [tables.audit]);
   const clock = new FakeClock(start);
   const table = new DynamoTable(clients.dynamo, tableName, clock);
-  return { clock, tableName, table, log: new SecurityLog(table, clock, hashingKey, RETENTION_DAYS), pseudonyms: new LogPseudonyms(table) };
+  return { clock, tableName, table, log: new SecurityLog(table, clock, hashingKey, RETENTION_DAYS), pseudonyms: new LogPseudonyms(table, clock, RETENTION_DAYS) };
 }
 
 /** Writes entries one millisecond apart (so their order is their time), in parallel chunks. */
@@ -368,5 +368,35 @@ describe('LogPseudonyms.pseudonymise', () => {
     await expect(w.pseudonyms.pseudonymise(stored, [ACCOUNT, randomUUID()], KEY)).resolves.toEqual([]);
     expect(update).not.toHaveBeenCalled();
     update.mockRestore();
+  });
+});
+
+describe('LogPseudonyms: two deletions rewriting one entry', () => {
+  it('never puts back a value the other replaced: the write is conditional on the values read, and the loser rewrites the entry as it is now', async () => {
+    const w = await world();
+    const [entry] = await writeAll(w, [{ kind: 'pin_publish', outcome: 'ok', path: `/pins/${PIN}/publish`, detail: { accountId: ACCOUNT, pin: PIN, environment: 'sandbox' } }]);
+    if (entry === undefined) throw new Error('not written');
+    // Both deletions read the entry before either writes.
+    const [readByFirst] = await w.pseudonyms.naming([ACCOUNT]);
+    const [readBySecond] = await w.pseudonyms.naming([PIN]);
+    if (readByFirst === undefined || readBySecond === undefined) throw new Error('not found');
+    await expect(w.pseudonyms.pseudonymise(readByFirst, [ACCOUNT], KEY)).resolves.toEqual(['detail.accountId']);
+    await expect(w.pseudonyms.pseudonymise(readBySecond, [PIN], KEY)).resolves.toEqual(['path', 'detail.pin']);
+    expect(await raw(w.tableName, keyOf(entry))).toMatchObject({
+      path: expectedPseudonym(`/pins/${PIN}/publish`),
+      detail: { accountId: expectedPseudonym(ACCOUNT), pin: expectedPseudonym(PIN), environment: 'sandbox' },
+    });
+  });
+
+  it('reads the whole log in time slices side by side: entries from before the retention span to after now, oldest first, each once', async () => {
+    const w = await world('2026-06-01T00:00:00.000Z');
+    const times = ['2025-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', '2026-05-15T12:00:00.000Z', '2026-05-31T23:59:59.999Z', '2026-06-01T00:00:00.000Z', '2026-06-03T00:00:00.000Z'];
+    for (const time of times) {
+      w.clock.set(new Date(time));
+      await w.log.write({ kind: 'account', outcome: 'ok', detail: { accountId: ACCOUNT } });
+    }
+    w.clock.set(new Date('2026-06-01T00:00:00.000Z'));
+    const found = await w.pseudonyms.naming([ACCOUNT], { includeExpired: true });
+    expect(found.map((entry) => entry.time)).toEqual(times);
   });
 });

@@ -99,7 +99,7 @@ async function world(start: string, retention: Partial<typeof RETENTION> = {}): 
     randomHex: () => randomBytes(4).toString('hex'),
     settings: { exportDays: days.exportDays },
     records: new SubjectRecords({ workflow, state, subjects: new SubjectIndex(workflow), tickets, vault, media: objects, mail: objects, hashingKey }),
-    log: new LogPseudonyms(audit),
+    log: new LogPseudonyms(audit, clock, days.securityLogDays),
     compliance,
     exports: {
       put: (key, body) => objects.put(key, body, 'application/json'),
@@ -514,7 +514,7 @@ describe('Records an export includes, with a timer', () => {
       const email = uniqueEmail();
       const { named } = await scene(w, accountId, email);
       at(w.clock, epochSeconds(w.clock.now()) + 31 * DAY_S);
-      const real = new LogPseudonyms(w.audit);
+      const real = new LogPseudonyms(w.audit, w.clock, 30);
       const ttl: PrivacyDeps['log'] = {
         naming: async (identifiers, options) => {
           const found = await real.naming(identifiers, options);

@@ -257,12 +257,12 @@ const steps = {
   pinHolders: { 'table:workflow': ['dynamodb:PutItem', 'dynamodb:GetItem'] },
   /**
    * SubjectRecords.ofAccount / ofEmail: SubjectIndex.ofAccount, the boards partition and TicketStore.naming
-   * (Query), the pinned id (GetItem), the pacing counters (Query), image keys under the account's prefix (ListObjectsV2), the
+   * (Query), the pinned id (GetItem), the pacing counters (Query), the current board sync (GetItem), image keys under the account's prefix (ListObjectsV2), the
    * acknowledgement counters under the address's keyed hash (Query).
    */
   findSubject: {
     'table:workflow': ['dynamodb:Query', 'dynamodb:GetItem'],
-    'table:state': ['dynamodb:Query'],
+    'table:state': ['dynamodb:Query', 'dynamodb:GetItem'],
     'bucket:media/': ['s3:ListBucket'],
     'secret:keys': ['secretsmanager:GetSecretValue'],
   },
@@ -270,15 +270,15 @@ const steps = {
    * SubjectRecords.eraseAccount / eraseEmail: token secrets force-deleted, items removed by deleteIf
    * (conditional DeleteItem; a Pin that would not go is read to tell a 409), a pacing counter's
    * reference to the subject's Pin removed (conditional UpdateItem), ObjectStore.deletePrefix
-   * (ListObjectsV2, DeleteObjects) under media/, raw mail read (to count it) and deleted.
+   * (ListObjectsV2, DeleteObjects) under media/, raw mail listed (to count it) and deleted.
    */
   eraseSubject: {
     'table:workflow': ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
     'table:state': ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
     'secret:tokens': ['secretsmanager:DeleteSecret'],
     'bucket:media/': ['s3:ListBucket', 's3:DeleteObject'],
-    'bucket:mail/inbound/': ['s3:GetObject', 's3:DeleteObject'],
-    'bucket:mail/quarantine/': ['s3:GetObject', 's3:DeleteObject'],
+    'bucket:mail/inbound/': ['s3:ListBucket', 's3:DeleteObject'],
+    'bucket:mail/quarantine/': ['s3:ListBucket', 's3:DeleteObject'],
   },
   /** LogPseudonyms.naming (Query on the log partition) and pseudonymise (a conditional UpdateItem). */
   pseudonymiseLog: { 'table:audit': ['dynamodb:Query', 'dynamodb:UpdateItem'] },

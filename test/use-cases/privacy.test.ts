@@ -86,6 +86,7 @@ function accountHoldings(pins: PinRecord[] = [pinRecord(PIN_DRAFT, 'draft'), pub
   return {
     accounts: [CONNECTION],
     pinned: [{ environment: 'sandbox', accountId: ACCOUNT, pinnedAt: '2026-11-01T09:00:00.000Z' }],
+    syncs: [],
     pins,
     boards: [
       {
@@ -284,13 +285,14 @@ class MemoryExports implements ExportsPort {
   }
 }
 
-const emptyAccount = (): AccountHoldings => ({ accounts: [], pinned: [], pins: [], boards: [], media: [] });
+const emptyAccount = (): AccountHoldings => ({ accounts: [], pinned: [], pins: [], boards: [], media: [], syncs: [] });
 const emptyEmail = (): EmailHoldings => ({ tickets: [], rawMail: [], acknowledgements: [] });
 
 type RecordsCall =
   | { op: 'ofAccount'; accountId: string; environment: string | undefined; includeExpired: boolean | undefined }
   | { op: 'ofEmail'; address: string; includeExpired: boolean | undefined }
-  | { op: 'eraseAccount'; accountId: string; holdings: AccountHoldings }
+  | { op: 'eraseAccount'; accountId: string; holdings: AccountHoldings; orphanSecrets?: readonly string[] }
+  | { op: 'erasePins'; accountId: string; holdings: AccountHoldings }
   | { op: 'eraseEmail'; address: string; holdings: EmailHoldings };
 
 /** The subject's holdings, answered from what a test put here; erasing forgets them (a later read finds nothing). */
@@ -298,15 +300,15 @@ class FakeRecords implements RecordsPort {
   readonly accounts = new Map<string, AccountHoldings>();
   readonly emails = new Map<string, EmailHoldings>();
   readonly calls: RecordsCall[] = [];
-  private readonly failures = new Map<'eraseAccount' | 'eraseEmail', Error>();
+  private readonly failures = new Map<'eraseAccount' | 'eraseEmail' | 'erasePins', Error>();
 
   constructor(private readonly journal: string[]) {}
 
-  failNext(op: 'eraseAccount' | 'eraseEmail', error: Error): void {
+  failNext(op: 'eraseAccount' | 'eraseEmail' | 'erasePins', error: Error): void {
     this.failures.set(op, error);
   }
 
-  private failure(op: 'eraseAccount' | 'eraseEmail'): Error | undefined {
+  private failure(op: 'eraseAccount' | 'eraseEmail' | 'erasePins'): Error | undefined {
     const error = this.failures.get(op);
     this.failures.delete(op);
     return error;
@@ -319,23 +321,38 @@ class FakeRecords implements RecordsPort {
     });
   }
 
-  eraseAccount(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>> {
+  eraseAccount(accountId: string, holdings: AccountHoldings, orphanSecrets: readonly string[] = []): Promise<Record<string, number>> {
     return io(() => {
-      this.calls.push({ op: 'eraseAccount', accountId, holdings: structuredClone(holdings) });
+      this.calls.push({ op: 'eraseAccount', accountId, holdings: structuredClone(holdings), ...(orphanSecrets.length === 0 ? {} : { orphanSecrets: [...orphanSecrets] }) });
       this.journal.push(`records.eraseAccount ${accountId}`);
       const error = this.failure('eraseAccount');
       if (error !== undefined) throw error;
-      this.accounts.delete(accountId);
+      // The connection goes; the Pin records and images stay until erasePins.
+      const stored = this.accounts.get(accountId);
+      if (stored !== undefined) this.accounts.set(accountId, { ...emptyAccount(), pins: stored.pins, media: stored.media });
       const boardRecords = holdings.boards.reduce((sum, env) => sum + env.boards.length + env.sections.length + (env.snapshot === undefined ? 0 : 1), 0);
       const counts = {
         tokenSecrets: holdings.accounts.length,
-        pinRecords: holdings.pins.length,
-        pinterestPinHolders: holdings.pins.filter((pin) => pin.published !== undefined).length,
-        imageObjects: holdings.media.length,
         boardRecords,
         accountRecords: holdings.accounts.length + holdings.pinned.length,
       };
-      // A count both erasures answer, to see that the use case adds them up.
+      // A count every erasure answers, to see that the use case adds them up.
+      return { ...counts, itemsDeleted: Object.values(counts).reduce((sum, value) => sum + value, 0) };
+    });
+  }
+
+  erasePins(accountId: string, holdings: AccountHoldings): Promise<Record<string, number>> {
+    return io(() => {
+      this.calls.push({ op: 'erasePins', accountId, holdings: structuredClone(holdings) });
+      this.journal.push(`records.erasePins ${accountId}`);
+      const error = this.failure('erasePins');
+      if (error !== undefined) throw error;
+      this.accounts.delete(accountId);
+      const counts = {
+        pinRecords: holdings.pins.length,
+        pinterestPinHolders: holdings.pins.filter((pin) => pin.published !== undefined).length,
+        imageObjects: holdings.media.length,
+      };
       return { ...counts, itemsDeleted: Object.values(counts).reduce((sum, value) => sum + value, 0) };
     });
   }
@@ -636,6 +653,7 @@ describe('handlePrivacyRequest: deletion', () => {
       `records.eraseEmail ${ADDRESS}`,
       `exports.delete ${exportKeyOf(exported.id)}`,
       `compliance.update ${exported.id} export-erased`,
+      `records.erasePins ${ACCOUNT}`,
       `compliance.update ${answer.id} completed`,
       'securityLog.write privacy_request',
     ]);
@@ -842,10 +860,14 @@ describe('handlePrivacyRequest: a deletion that stops half way', () => {
     expect(second.id).not.toBe(first.id);
     expect(second.status).toBe('completed');
     expect(s.compliance.stored(second.id).status).toBe('completed');
-    expect(s.compliance.stored(first.id).status).toBe('started');
+    // The earlier record is closed by the later one, so it never looks like a deletion still running.
+    expect(s.compliance.stored(first.id)).toMatchObject({ status: 'superseded', supersededBy: second.id });
+    expect((await listPrivacyRequests(s.deps, { limit: 10 })).requests.find((r) => r.id === first.id)).toMatchObject({ status: 'superseded', supersededBy: second.id });
     expect(s.records.emails.has(ADDRESS)).toBe(false);
     expect(s.records.accounts.has(ACCOUNT)).toBe(false);
-    expect(second.counts).toMatchObject({ tickets: 2, rawMailObjects: 2, tokenSecrets: 0, pinRecords: 0 });
+    // The Pin records come last, so the retry still erases them and still lists the Pin that stays on Pinterest.
+    expect(second.counts).toMatchObject({ tickets: 2, rawMailObjects: 2, tokenSecrets: 0, pinRecords: 2 });
+    expect('pinterestPinsKept' in second ? second.pinterestPinsKept : undefined).toEqual([{ environment: 'sandbox', pinterestPinId: PINTEREST_PIN, url: `https://www.pinterest.com/pin/${PINTEREST_PIN}/` }]);
     expect(s.securityLog.entries.map((entry) => entry.kind)).toEqual(['pseudonymised', 'pseudonymised', 'privacy_request']);
     // Entries naming the account id or the address were pseudonymised (by the first attempt).
     expect(s.log.entry('e10').detail?.accountId).toBe(pseudonym(KEY, ACCOUNT));
@@ -1183,5 +1205,70 @@ describe('request ids', () => {
     const answer = await handlePrivacyRequest(s.deps, request('export'), facts);
     expect(answer.id).toBe('20261202T101500123Z-a0000001');
     expect(answer.id).toMatch(requestIdPattern);
+  });
+});
+
+describe('handlePrivacyRequest: after the review', () => {
+  it('refuses a deletion with 409 while a board sync of the account is running or paused (it would write the boards back); nothing erased', async () => {
+    const s = scene();
+    const holdings = accountHoldings();
+    s.records.accounts.set(ACCOUNT, { ...holdings, syncs: [{ environment: 'sandbox', jobId: 'sandbox.job-2', status: 'paused' }] });
+    const error = await handlePrivacyRequest(s.deps, request('delete'), facts).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).message).toContain('board sync');
+    expect((error as ConflictError).details).toEqual({ currentState: 'paused', syncs: [{ environment: 'sandbox', jobId: 'sandbox.job-2', status: 'paused' }] });
+    expect(s.journal).toEqual([]);
+    // An export is not held up by it.
+    await expect(handlePrivacyRequest(s.deps, request('export'), facts)).resolves.toMatchObject({ status: 'completed' });
+  });
+
+  it('a deletion cut short long ago does not erase a later export (only one still running, or finished after the export began, does)', async () => {
+    const s = scene();
+    s.records.failNext('eraseEmail', new Error('S3 unavailable'));
+    await expect(handlePrivacyRequest(s.deps, request('delete'), facts)).rejects.toThrow('S3 unavailable');
+    // Within two minutes, the cut-short deletion may still be running: an export then erases its own document.
+    s.clock.advance(60_000);
+    const soon = await handlePrivacyRequest(s.deps, request('export'), facts);
+    expect(soon).not.toHaveProperty('exportPath');
+    expect(soon.export).toMatchObject({ erasedAt: expect.any(String) as unknown });
+    // Later, it was cut short: the export stays.
+    s.clock.advance(10 * 60_000);
+    const later = await handlePrivacyRequest(s.deps, request('export'), facts);
+    expect(later).toMatchObject({ exportPath: `/privacy/requests/${later.id}/export` });
+    await expect(readPrivacyExport(s.deps, later.id)).resolves.toBeInstanceOf(Buffer);
+  });
+
+  it('narrowed to one environment, leaves out (and leaves alone) log entries of the other environment, and exports made for it', async () => {
+    const s = scene();
+    const sandboxOnly = { pinterestAccountId: ACCOUNT, environment: 'sandbox' as const };
+    const productionOnly = { pinterestAccountId: ACCOUNT, environment: 'production' as const };
+    s.log.entries.push(logEntry('e20', 'account', { detail: { environment: 'production', accountId: ACCOUNT, step: 'confirmed' } }));
+    const exported = await handlePrivacyRequest(s.deps, request('export', sandboxOnly), facts);
+    const document = s.exportStore.document(exportKeyOf(exported.id)) as { securityLog: SecurityEvent[] };
+    expect(document.securityLog.map((entry) => entry.id)).not.toContain('e20');
+    s.clock.advance(60_000);
+    const otherExport = await handlePrivacyRequest(s.deps, request('export', productionOnly), facts);
+    s.clock.advance(60_000);
+    const deleted = await handlePrivacyRequest(s.deps, request('delete', sandboxOnly), facts);
+    expect(s.log.entry('e20').detail?.accountId).toBe(ACCOUNT);
+    // The sandbox export is erased; the production one holds nothing this deletion erased.
+    expect(deleted.counts).toMatchObject({ earlierExportsErased: 1 });
+    await expect(readPrivacyExport(s.deps, exported.id)).rejects.toThrow(NotFoundError);
+    await expect(readPrivacyExport(s.deps, otherExport.id)).resolves.toBeInstanceOf(Buffer);
+  });
+
+  it('force-deletes a token secret an earlier reconnect failed to delete, found through the log entry that named it', async () => {
+    const s = scene();
+    const orphan = `mdz-publisher/tokens/sandbox/${ACCOUNT}/connection-old`;
+    const elsewhere = 'mdz-publisher/tokens/sandbox/2000000000000000002/connection-x';
+    s.log.entries.push(
+      logEntry('e21', 'oauth_callback', { outcome: 'server_error', errorCode: 'old_secret_not_deleted', detail: { environment: 'sandbox', secretName: orphan } }),
+      logEntry('e22', 'oauth_callback', { outcome: 'server_error', errorCode: 'old_secret_not_deleted', detail: { environment: 'sandbox', secretName: elsewhere, accountId: ACCOUNT } }),
+    );
+    await handlePrivacyRequest(s.deps, request('delete'), facts);
+    const erase = s.records.calls.find((call) => call.op === 'eraseAccount');
+    expect(erase).toMatchObject({ orphanSecrets: [orphan] });
+    // Its name in the log is pseudonymised like every value naming the account.
+    expect(s.log.entry('e21').detail?.secretName).toBe(pseudonym(KEY, orphan));
   });
 });
