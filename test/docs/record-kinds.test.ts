@@ -75,7 +75,7 @@ describe('the record kinds cover everything the code stores', () => {
    */
   const named: Record<string, string> = { LOG_PARTITION: 'LOG', PRIVACY_PARTITION: 'PRIVACY', 'boardsPartition(env)': 'BOARDS#', 'partition(env)': 'BOARD_SYNC#' };
   // Not writes: passing a key through, and the key's type or schema (`pk: string`, `pk: z.string()`).
-  const passThrough = new Set(['item.pk', 'key.pk', 'entry.pk', 'z.string()']);
+  const passThrough = new Set(['item.pk', 'key.pk', 'entry.pk', 'current.pk', 'z.string()']);
   const isType = (expression: string) => /^string\b/.test(expression);
   const dynamoDir = join(repoRoot, 'shared', 'adapters', 'dynamo');
   const written = readdirSync(dynamoDir)
