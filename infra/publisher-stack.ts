@@ -8,7 +8,8 @@ import { functionSpecs, schedules, type FunctionId } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { bind, invokedFunctionName, invokedFunctions } from './bind';
 import { Api } from './constructs/api';
-import { Data } from './constructs/data';
+import { Data, bucketPrefixes } from './constructs/data';
+import { MailReceiving } from './constructs/mail-receiving';
 import { PublisherFunction } from './constructs/publisher-function';
 import { Schedules } from './constructs/schedules';
 
@@ -44,6 +45,7 @@ function validateSettings(raw: Record<string, string>) {
 export class PublisherStack extends Stack {
   readonly api: Api;
   readonly data: Data;
+  readonly mail: MailReceiving;
   readonly functions: Record<FunctionId, PublisherFunction>;
   /**
    * Pin records stuck outside a terminal state (the sweeper's embedded metric, every 5 minutes): the
@@ -96,6 +98,13 @@ export class PublisherStack extends Stack {
     });
 
     this.api = new Api(this, 'Api', { functions: built, logRetention });
+    this.mail = new MailReceiving(this, 'MailReceiving', {
+      recipients: (settings.RECEIVE_MAIL_FOR ?? settings.SUPPORT_EMAIL).split(',').map((part) => part.trim()),
+      bucket: this.data.bucket,
+      objectKeyPrefix: bucketPrefixes.mail,
+      receiver: built.receiveMail,
+      activate: settings.ACTIVATE_RECEIPT_RULE_SET,
+    });
     new Schedules(this, 'Schedules', { schedules, functions: built });
     const baseUrl = props.settings.PUBLIC_BASE_URL ?? this.api.httpApi.apiEndpoint;
     if (props.settings.PUBLIC_BASE_URL === undefined) {

@@ -45,6 +45,23 @@ export const settingsSchema = z.object({
   OPERATOR_NOTIFY_EMAIL: email,
   SENDER_EMAIL: email,
   SUPPORT_EMAIL: z._default(email, 'info@ecooffice.net'),
+  /**
+   * Deployment only: the addresses the SES receipt rule accepts mail for (comma-separated; a domain
+   * such as `ecooffice.net` takes all of it). Empty: SUPPORT_EMAIL.
+   */
+  RECEIVE_MAIL_FOR: z.optional(
+    z.string().check(
+      z.refine(
+        (value: string) => value.split(',').every((part) => /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$|^[a-z0-9.-]+\.[a-z]{2,}$/i.test(part.trim())),
+        'must be email addresses or domains, separated by commas',
+      ),
+    ),
+  ),
+  /**
+   * Deployment only: make this stack's receipt rule set the region's active one. Off by default: SES
+   * has one active set per region, and activating replaces any other (docs/deploy.md).
+   */
+  ACTIVATE_RECEIPT_RULE_SET: z._default(z.stringbool({ truthy: ['true'], falsy: ['false'] }), false),
   /** Acknowledge inbound support mail (only where answering is safe: docs/support-mail.md). */
   SUPPORT_ACKNOWLEDGE: z._default(z.stringbool({ truthy: ['true'], falsy: ['false'] }), true),
   /** Submissions of the public support form per client address per hour (a counter under a keyed hash). */

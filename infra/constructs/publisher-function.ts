@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -99,12 +99,7 @@ export class PublisherFunction extends Construct {
             }),
       },
     });
-    if (spec.asyncSource !== undefined) {
-      // The service may invoke it on behalf of this account only (a receipt rule of another account cannot).
-      this.fn.addPermission('InvokedBySes', {
-        principal: new iam.ServicePrincipal(`${spec.asyncSource.service}.amazonaws.com`),
-        sourceAccount: Stack.of(this).account,
-      });
-    }
+    // The permission for the service that invokes an `asyncSource` function is given by what connects
+    // it (infra/constructs/mail-receiving.ts: SES, for this account's receipt rule only).
   }
 }

@@ -19,6 +19,9 @@ describe('the publisher stack', () => {
   const app = testApp();
   const stack = new PublisherStack(app, 'Test', { settings });
   const template = Template.fromStack(stack);
+  const ruleArn = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':receipt-rule-set/Test-inbound:receipt-rule/Test-support']],
+  };
 
   it('synthesizes with no unacknowledged cdk-nag finding', () => {
     expect(() => app.synth()).not.toThrow();
@@ -154,6 +157,7 @@ describe('the publisher stack', () => {
       FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
       Principal: 'ses.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: ruleArn,
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fnId },
@@ -165,6 +169,61 @@ describe('the publisher stack', () => {
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as Array<{ Properties: { Principal: string; FunctionName: unknown } }>;
     const bySes = permissions.filter((p) => p.Properties.Principal === 'ses.amazonaws.com');
     expect(bySes.map((p) => JSON.stringify(p.Properties.FunctionName))).toEqual([JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] })]);
+  });
+
+  it('receives support mail: its own rule set, one rule for SUPPORT_EMAIL with scanning and TLS, the raw message under mail/inbound/, then receiveMail asynchronously', () => {
+    const fnId = stack.getLogicalId(stack.functions.receiveMail.fn.node.defaultChild as never);
+    const bucketId = stack.getLogicalId(stack.data.bucket.node.defaultChild as never);
+    template.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'Test-inbound' });
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      RuleSetName: { Ref: Match.anyValue() },
+      Rule: {
+        Name: 'Test-support',
+        Enabled: true,
+        Recipients: ['info@ecooffice.net'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [
+          { S3Action: { BucketName: { Ref: bucketId }, ObjectKeyPrefix: 'mail/inbound/' } },
+          { LambdaAction: { FunctionArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, InvocationType: 'Event' } },
+        ],
+      },
+    });
+    // SES may write under mail/inbound/ only, for this account and this rule (its ARN from fixed names).
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'ses.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/mail/inbound/*']] },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': ruleArn } },
+          }),
+        ]),
+      },
+    });
+    // The rule waits for both permissions (SES checks them when the rule is created); nothing waits for the rule.
+    const rule = Object.entries(template.findResources('AWS::SES::ReceiptRule'))[0]?.[1] as { DependsOn?: string[] };
+    const policyId = stack.getLogicalId(stack.data.bucket.policy?.node.defaultChild as never);
+    expect(rule.DependsOn).toEqual(expect.arrayContaining([policyId]));
+    expect(rule.DependsOn?.some((id) => id.includes('SesInvokesReceiver'))).toBe(true);
+    // Off by default: no set is activated (activating replaces the region's active set).
+    template.resourceCountIs('Custom::AWS', 0);
+  });
+
+  it('takes RECEIVE_MAIL_FOR as the recipients, and activates the rule set only when asked, deactivating it on delete', () => {
+    const app = testApp();
+    const activated = new PublisherStack(app, 'Mail', { settings: { ...settings, RECEIVE_MAIL_FOR: 'info@ecooffice.net, support.ecooffice.net', ACTIVATE_RECEIPT_RULE_SET: 'true' } });
+    expect(() => app.synth()).not.toThrow();
+    const t = Template.fromStack(activated);
+    t.hasResourceProperties('AWS::SES::ReceiptRule', { Rule: Match.objectLike({ Recipients: ['info@ecooffice.net', 'support.ecooffice.net'] }) });
+    const [custom] = Object.values(t.findResources('Custom::AWS')) as Array<{ Properties: { Create: unknown; Update: unknown; Delete: unknown } }>;
+    const call = (value: unknown) => JSON.parse(JSON.stringify(value).replace(/^"|"$/g, '').replace(/\\"/g, '"')) as Record<string, unknown>;
+    expect(custom).toBeDefined();
+    expect(call(custom?.Properties.Create)).toMatchObject({ service: 'SES', action: 'setActiveReceiptRuleSet', parameters: { RuleSetName: 'Mail-inbound' } });
+    expect(call(custom?.Properties.Delete)).toEqual(expect.objectContaining({ service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} }));
+    expect(() => new PublisherStack(testApp(), 'Bad', { settings: { ...settings, RECEIVE_MAIL_FOR: 'not an address' } })).toThrow(/RECEIVE_MAIL_FOR/);
   });
 
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
