@@ -4,12 +4,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
 import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../shared/metrics';
-import { functionSpecs, schedules, type FunctionId } from '../shared/routes';
+import { functionSpecs, schedules, type FunctionId, type FunctionSpec } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { bind, invokedFunctionName, invokedFunctions } from './bind';
 import { Api } from './constructs/api';
 import { Data, bucketPrefixes } from './constructs/data';
 import { MailReceiving } from './constructs/mail-receiving';
+import { Operations } from './constructs/operations';
 import { PublisherFunction } from './constructs/publisher-function';
 import { Schedules } from './constructs/schedules';
 
@@ -46,6 +47,7 @@ export class PublisherStack extends Stack {
   readonly api: Api;
   readonly data: Data;
   readonly mail: MailReceiving;
+  readonly operations: Operations;
   readonly functions: Record<FunctionId, PublisherFunction>;
   /**
    * Pin records stuck outside a terminal state (the sweeper's embedded metric, every 5 minutes): the
@@ -68,6 +70,12 @@ export class PublisherStack extends Stack {
     // Every function first, then the grants: an `invokes` grant names another function (or itself).
     // A function something invokes gets a fixed name, which its callers' grants and bindings use.
     const invoked = new Set(invokedFunctions(functionSpecs));
+    // Invoked asynchronously: by a service (SES), by another function, or by a schedule (EventBridge).
+    const asynchronous = new Set<string>([
+      ...invoked,
+      ...schedules.map((schedule) => schedule.fn),
+      ...(Object.keys(functionSpecs) as FunctionId[]).filter((fnId) => (functionSpecs[fnId] as FunctionSpec).asyncSource !== undefined),
+    ]);
     const built = {} as Record<FunctionId, PublisherFunction>;
     const specEntries = Object.entries(functionSpecs) as [FunctionId, (typeof functionSpecs)[FunctionId]][];
     for (const [fnId, spec] of specEntries) {
@@ -76,6 +84,7 @@ export class PublisherStack extends Stack {
         settings: props.settings,
         logRetention,
         ...(invoked.has(fnId) ? { functionName: invokedFunctionName(this, fnId) } : {}),
+        asynchronous: asynchronous.has(fnId),
       });
     }
     const resources = {
@@ -106,6 +115,12 @@ export class PublisherStack extends Stack {
       activate: settings.ACTIVATE_RECEIPT_RULE_SET,
     });
     new Schedules(this, 'Schedules', { schedules, functions: built });
+    this.operations = new Operations(this, 'Operations', {
+      functions: built,
+      tokenFunctions: (Object.keys(functionSpecs) as FunctionId[]).filter((fnId) => (functionSpecs[fnId] as FunctionSpec).callsPinterest === true),
+      notifyEmail: settings.OPERATOR_NOTIFY_EMAIL,
+      stuckPinRecords: this.stuckPinRecords,
+    });
     const baseUrl = props.settings.PUBLIC_BASE_URL ?? this.api.httpApi.apiEndpoint;
     if (props.settings.PUBLIC_BASE_URL === undefined) {
       for (const target of Object.values(built)) target.fn.addEnvironment('PUBLIC_BASE_URL', baseUrl);

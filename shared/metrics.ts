@@ -9,3 +9,8 @@ export const STUCK_METRIC = 'StuckPinRecords';
 
 /** The dimension every product metric carries (Powertools' service name). */
 export const METRICS_SERVICE = 'publisher';
+
+/** Token refresh problems (a failed refresh, a lost refresh token, a revoked grant), counted from log lines. */
+export const TOKEN_REFRESH_PROBLEMS = 'TokenRefreshProblems';
+/** The `message` of the log line each token refresh problem writes (a metric filter counts them). */
+export const TOKEN_REFRESH_PROBLEM_MESSAGE = 'token refresh problem';

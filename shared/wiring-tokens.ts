@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { SecurityLogPort } from './domain/security-event';
+import { TOKEN_REFRESH_PROBLEM_MESSAGE } from './metrics';
+import { logger } from './observability/logger';
 import type { TokenDeps } from './use-cases/token-ports';
 import { tokenLeaseSeconds } from './routes';
 import { appSettings, clock, lazy, safeSecurityLog } from './wiring';
@@ -11,6 +14,19 @@ import { pinterest } from './wiring-pinterest';
  * through, the refresh schedule, and operator mail. Only functions that call Pinterest load it.
  */
 
+
+/**
+ * The token lifecycle's security-log writes, each problem (a failed refresh, a lost refresh token, a
+ * revoked grant) also one log line the stack's metric filter counts (TokenRefreshProblems, alarmed on).
+ */
+const refreshProblemsCounted: SecurityLogPort = {
+  write: (event) => {
+    if (event.kind === 'account' && event.outcome !== 'ok') {
+      logger.warn(TOKEN_REFRESH_PROBLEM_MESSAGE, { environment: event.detail?.environment, step: event.detail?.step });
+    }
+    return safeSecurityLog().write(event);
+  },
+};
 
 export const tokenDeps = lazy(
   (): TokenDeps => ({
@@ -28,7 +44,7 @@ export const tokenDeps = lazy(
     },
     appCredentials: pinterestApp,
     get securityLog() {
-      return safeSecurityLog();
+      return refreshProblemsCounted;
     },
     get notifier() {
       return operatorMail();

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { basename, join } from 'node:path';
 import type { FunctionSpec } from '../../shared/routes';
@@ -14,6 +15,11 @@ export interface PublisherFunctionProps {
   /** Application settings every function receives (validated by the stack). */
   settings: Record<string, string>;
   logRetention: logs.RetentionDays;
+  /**
+   * Invoked asynchronously (by SES, EventBridge or another function): an event that still fails after
+   * Lambda's retries goes to a queue of its own (`failures`), which the stack alarms on.
+   */
+  asynchronous?: boolean;
   /**
    * A fixed physical name, for a function others (or it itself) invoke: their bindings and grants
    * name it as a plain string, since a reference to the function would make a caller that is also
@@ -33,6 +39,8 @@ export class PublisherFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   /** The fixed name given in the props, if any (infra/bind.ts needs one for every function invoked). */
   readonly physicalName: string | undefined;
+  /** Where asynchronous events that failed every attempt go (asynchronous functions only). */
+  readonly failures: sqs.Queue | undefined;
 
   constructor(scope: Construct, id: string, props: PublisherFunctionProps) {
     super(scope, id);
@@ -54,6 +62,19 @@ export class PublisherFunction extends Construct {
       }),
     );
     const assets = spec.assets ?? [];
+    this.failures =
+      props.asynchronous === true
+        ? new sqs.Queue(this, 'Failures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) })
+        : undefined;
+    if (this.failures !== undefined) {
+      Validations.of(this.failures).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the failure destination of the function (events that failed every retry); nothing consumes it to need one of its own.',
+      });
+    }
+    if (this.failures !== undefined) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failures.queueArn] }));
+    }
     this.fn = new NodejsFunction(this, 'Fn', {
       ...(props.functionName === undefined ? {} : { functionName: props.functionName }),
       entry: join(repoRoot, spec.entry),
@@ -66,6 +87,9 @@ export class PublisherFunction extends Construct {
       ...(spec.asyncSource === undefined
         ? {}
         : { retryAttempts: spec.asyncSource.retryAttempts, maxEventAge: Duration.seconds(spec.asyncSource.maxEventAgeSeconds) }),
+      // Lambda sends a failed event with the function's role: SendMessage on this queue only (CDK's
+      // SqsDestination would also grant GetQueueAttributes and GetQueueUrl, which Lambda never calls).
+      ...(this.failures === undefined ? {} : { onFailure: { bind: () => ({ destination: (this.failures as sqs.Queue).queueArn }) } }),
       timeout: Duration.seconds(spec.timeoutSeconds),
       description: spec.description,
       role: this.role,

@@ -13,7 +13,13 @@ export class Schedules extends Construct {
       new events.Rule(this, schedule.name, {
         description: schedule.description,
         schedule: events.Schedule.rate(Duration.minutes(schedule.rateMinutes)),
-        targets: [new targets.LambdaFunction(props.functions[schedule.fn].fn, { retryAttempts: 2 })],
+        // An event EventBridge could not deliver goes to the function's failure queue too.
+        targets: [
+          new targets.LambdaFunction(props.functions[schedule.fn].fn, {
+            retryAttempts: 2,
+            ...(props.functions[schedule.fn].failures === undefined ? {} : { deadLetterQueue: props.functions[schedule.fn].failures }),
+          }),
+        ],
       });
     }
   }

@@ -491,6 +491,8 @@ const commandsNeeding: Record<string, readonly string[]> = {
   'lambda:InvokeFunction': ['InvokeCommand'],
 };
 const runtimeActions = new Set(['logs:CreateLogStream', 'logs:PutLogEvents']);
+/** What Lambda itself does with an asynchronous function's role: send an event that failed every retry to its queue. */
+const failureActions = new Set(['sqs:SendMessage']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -510,7 +512,7 @@ const commandsSent = new Set(
 /** The actions no command the code sends needs (or that this test does not know). */
 function unusedActions(actions: Iterable<string>): string[] {
   return [...new Set(actions)]
-    .filter((action) => !runtimeActions.has(action))
+    .filter((action) => !runtimeActions.has(action) && !failureActions.has(action))
     .filter((action) => !(commandsNeeding[action] ?? []).some((command) => commandsSent.has(command)))
     .sort();
 }
@@ -543,6 +545,8 @@ describe('the synthesized policies', () => {
       if (text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `table:${name}/index`;
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
+    const failures = stack.functions[fnId].failures;
+    if (failures !== undefined && text === JSON.stringify({ 'Fn::GetAtt': [logicalId(failures), 'Arn'] })) return 'failures';
     const identity = /:ses:.*:identity\/([^"]+)"/.exec(text);
     if (identity) return `ses:identity/${identity[1] ?? ''}`;
     const bucketId = logicalId(stack.data.bucket);
@@ -569,6 +573,7 @@ describe('the synthesized policies', () => {
   function expected(fnId: FunctionId): string[] {
     const spec: Grants = functionSpecs[fnId].grants;
     const out = [...runtimeActions].map((action) => `logs ${action}`);
+    if (stack.functions[fnId].failures !== undefined) out.push(...[...failureActions].map((action) => `failures ${action}`));
     for (const [name, level] of Object.entries(spec.tables ?? {}) as [TableName, TablePermission][]) {
       for (const capability of tablePermissionCapabilities[level]) {
         for (const action of iamActions.tables[capability]) {

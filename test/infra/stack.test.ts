@@ -226,6 +226,71 @@ describe('the publisher stack', () => {
     expect(() => new PublisherStack(testApp(), 'Bad', { settings: { ...settings, RECEIVE_MAIL_FOR: 'not an address' } })).toThrow(/RECEIVE_MAIL_FOR/);
   });
 
+  it('sends every asynchronous function’s failed events to a queue of its own (also from EventBridge), and alarms on it', () => {
+    const asynchronous = ['receiveMail', 'syncBoards', 'refreshTokens', 'sweepPublishing', 'reconcilePins'] as const;
+    for (const fnId of Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>) {
+      const failures = stack.functions[fnId].failures;
+      expect({ fnId, queue: failures !== undefined }).toEqual({ fnId, queue: (asynchronous as readonly string[]).includes(fnId) });
+    }
+    for (const fnId of asynchronous) {
+      const fnRef = stack.getLogicalId(stack.functions[fnId].fn.node.defaultChild as never);
+      const queueId = stack.getLogicalId(stack.functions[fnId].failures?.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnRef },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 }));
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Threshold: 1,
+      });
+    }
+    // A schedule EventBridge could not deliver lands in the same queue.
+    for (const schedule of schedules) {
+      const queueId = stack.getLogicalId(stack.functions[schedule.fn].failures?.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+      });
+    }
+  });
+
+  it('mails OPERATOR_NOTIFY_EMAIL through one topic: errors and throttles of every function, stuck Pin records, token refresh problems, each alarm and its end', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'operator@example.test' });
+    const topicId = stack.getLogicalId(stack.operations.topic.node.defaultChild as never);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: { AlarmActions: unknown[]; OKActions: unknown[]; Metrics?: Array<{ Expression?: string }> } }>;
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+    const functionCount = Object.keys(functionSpecs).length;
+    expect(alarms.filter((alarm) => alarm.Properties.Metrics?.some((m) => m.Expression === 'errors + throttles'))).toHaveLength(functionCount);
+    // Each function's alarm adds its own errors and throttles.
+    for (const fnId of Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>) {
+      const fnRef = stack.getLogicalId(stack.functions[fnId].fn.node.defaultChild as never);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnRef } }] }) }) }),
+          Match.objectLike({ Id: 'throttles', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnRef } }] }) }) }),
+        ]),
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: STUCK_METRIC, Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 6 * 3600, Threshold: 3 });
+    // Every function that may refresh tokens (each that calls Pinterest) feeds the refresh-problem metric.
+    const callers = (Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>).filter((fnId) => (functionSpecs[fnId] as { callsPinterest?: true }).callsPinterest === true);
+    expect(callers.length).toBeGreaterThan(5);
+    for (const fnId of callers) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: { Ref: stack.getLogicalId(stack.functions[fnId].logGroup.node.defaultChild as never) },
+        FilterPattern: '{ $.message = "token refresh problem" }',
+        MetricTransformations: [Match.objectLike({ MetricNamespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', MetricValue: '1' })],
+      });
+    }
+    template.resourceCountIs('AWS::Logs::MetricFilter', callers.length);
+  });
+
   it('generates the hashing key in Secrets Manager under the keys/ prefix', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mdz-publisher/keys/hashing-key',

@@ -1,0 +1,108 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, TOKEN_REFRESH_PROBLEM_MESSAGE, TOKEN_REFRESH_PROBLEMS } from '../../shared/metrics';
+import type { FunctionId } from '../../shared/routes';
+import type { PublisherFunction } from './publisher-function';
+
+export interface OperationsProps {
+  functions: Record<FunctionId, PublisherFunction>;
+  /** Functions that refresh tokens (every function calling Pinterest goes through the token source). */
+  tokenFunctions: readonly FunctionId[];
+  /** OPERATOR_NOTIFY_EMAIL: alarms are mailed there (SNS asks the address to confirm first). */
+  notifyEmail: string;
+  /** The sweeper's StuckPinRecords metric (maximum over 15 minutes). */
+  stuckPinRecords: cloudwatch.IMetric;
+}
+
+/** Token-refresh problems in six hours that raise the alarm (one failed attempt is retried on its own). */
+const REFRESH_PROBLEMS_ALARM = 3;
+
+/**
+ * What tells the operator something needs a look, by mail through one SNS topic:
+ * - a function's errors or throttles (any in five minutes), one alarm per function;
+ * - an asynchronous function's failure queue holding an event (it failed every retry);
+ * - Pin records stuck outside a terminal state (StuckPinRecords ≥ 1);
+ * - token refreshes failing (TOKEN_REFRESH_PROBLEMS, counted from the functions' log lines).
+ * An alarm mails again when it clears (OK), so the operator knows it is over.
+ */
+export class Operations extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: 'MiraDigitalZen Publisher alarms', enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key costs a monthly fee for alarm texts that hold no personal data (function and metric names only).',
+    });
+    this.topic.addSubscription(new subscriptions.EmailSubscription(props.notifyEmail));
+    const action = new cwActions.SnsAction(this.topic);
+    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
+      const made = new cloudwatch.Alarm(this, name, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
+      made.addAlarmAction(action);
+      made.addOkAction(action);
+      this.alarms.push(made);
+      return made;
+    };
+
+    for (const [fnId, target] of Object.entries(props.functions) as [FunctionId, PublisherFunction][]) {
+      const period = Duration.minutes(5);
+      alarm(`${fnId}Errors`, {
+        alarmDescription: `${fnId}: errors or throttles in the last five minutes (its log group has the details)`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'errors + throttles',
+          usingMetrics: { errors: target.fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), throttles: target.fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }) },
+          period,
+          label: `${fnId} errors and throttles`,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+      if (target.failures !== undefined) {
+        alarm(`${fnId}FailedEvents`, {
+          alarmDescription: `${fnId}: an asynchronous event failed every retry and waits in its failure queue (${target.failures.node.path})`,
+          metric: target.failures.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        });
+      }
+    }
+
+    alarm('StuckPinRecords', {
+      alarmDescription: 'Pin records publishing or needs_reconcile for longer than STUCK_AFTER_MINUTES: GET /pins?status=needs_reconcile',
+      metric: props.stuckPinRecords,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    // Each refresh problem is one JSON log line (shared/use-cases/token-refresh.ts); a metric filter on
+    // every function that may refresh counts them into one metric.
+    for (const fnId of props.tokenFunctions) {
+      new logs.MetricFilter(this, `${fnId}RefreshProblems`, {
+        logGroup: props.functions[fnId].logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', TOKEN_REFRESH_PROBLEM_MESSAGE),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: TOKEN_REFRESH_PROBLEMS,
+        metricValue: '1',
+        defaultValue: 0,
+      });
+    }
+    alarm('TokenRefreshProblems', {
+      alarmDescription: `Pinterest token refreshes failed ${String(REFRESH_PROBLEMS_ALARM)} times or more in six hours: GET /account, GET /audit?kind=account`,
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_REFRESH_PROBLEMS, statistic: cloudwatch.Stats.SUM, period: Duration.hours(6) }),
+      threshold: REFRESH_PROBLEMS_ALARM,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import '../support/log-everything';
+import { TOKEN_REFRESH_PROBLEM_MESSAGE } from '../../shared/metrics';
+import { tokenDeps } from '../../shared/wiring-tokens';
+
+/**
+ * Each token-lifecycle problem the token source logs to the security log is also one JSON log line
+ * whose `message` the stack's metric filter matches (`{ $.message = "token refresh problem" }`, infra/
+ * constructs/operations.ts), feeding the TokenRefreshProblems alarm; a successful refresh writes none.
+ * The security-log write itself goes to a table that does not exist here (a failure the safe log
+ * reports and swallows).
+ */
+
+async function linesWhile(fn: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const chunks: string[] = [];
+  const record = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
+  try {
+    await fn();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return chunks
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+beforeAll(() => {
+  Object.assign(process.env, { AUDIT_TABLE: 'refresh-problem-log-no-such-table', SECRET_PREFIX: 'refresh-problem-log/' });
+});
+
+describe('token refresh problems in the function log', () => {
+  it.each([
+    ['server_error', 'refresh_failed'],
+    ['server_error', 'refresh_token_lost'],
+    ['denied', 'reauthorization_required'],
+  ] as const)('an %s entry (%s) also writes one line the metric filter counts', async (outcome, step) => {
+    const lines = await linesWhile(() =>
+      tokenDeps().securityLog.write({ kind: 'account', outcome, errorCode: step, detail: { environment: 'sandbox', accountId: '1000000000000000001', step } }),
+    );
+    const counted = lines.filter((line) => line.message === TOKEN_REFRESH_PROBLEM_MESSAGE);
+    expect(counted).toHaveLength(1);
+    expect(counted[0]).toMatchObject({ level: 'WARN', environment: 'sandbox', step });
+    // The account id is not needed to count a problem, and stays out of the line.
+    expect(JSON.stringify(counted[0])).not.toContain('1000000000000000001');
+  });
+
+  it('a successful refresh writes no such line', async () => {
+    const lines = await linesWhile(() => tokenDeps().securityLog.write({ kind: 'account', outcome: 'ok', detail: { environment: 'sandbox', accountId: '1', step: 'refreshed' } }));
+    expect(lines.filter((line) => line.message === TOKEN_REFRESH_PROBLEM_MESSAGE)).toEqual([]);
+  });
+});
