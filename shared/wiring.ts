@@ -6,7 +6,7 @@ import { SecurityLog } from './adapters/dynamo/security-log';
 import { DynamoTable } from './adapters/dynamo/table';
 import { SecretStore } from './adapters/secret-store';
 import { requireBinding, settings, type Settings } from './config';
-import { ConfigError } from './domain/errors';
+import { NotConfiguredError } from './domain/errors';
 import type { SecurityLogPort } from './domain/security-event';
 import { systemClock, type Clock } from './domain/time';
 import { logger } from './observability/logger';
@@ -40,10 +40,16 @@ export const hashingKey = lazy(() => {
   let key: Promise<Buffer> | undefined;
   return () => {
     key ??= secretStore()
-      .get(names().hashingKey, hashingKeySecret)
-      .then((secret) => {
-        if (secret === undefined) throw new ConfigError([names().hashingKey], [`secret ${names().hashingKey} is missing`]);
-        return Buffer.from(secret.hashingKey, 'utf8');
+      .get(names().hashingKey, z.unknown(), { bypassCache: true })
+      .then((value) => {
+        // Missing, empty or unusable: a 409 saying what to do, never a bare 500.
+        const secret = hashingKeySecret.safeParse(value);
+        if (!secret.success) {
+          throw new NotConfiguredError(
+            `The hashing key secret ${names().hashingKey} is missing or empty: deploy the stack again (it generates the key), or locally restart npm start`,
+          );
+        }
+        return Buffer.from(secret.data.hashingKey, 'utf8');
       })
       .catch((error: unknown) => {
         key = undefined; // retry on the next call rather than caching a failure
