@@ -149,7 +149,8 @@ export async function seedSecrets(
 }
 
 /** The Pinterest app credentials (the emulator's, or real ones from the environment). */
-async function seedPinterestApp(secrets: SecretStore, name: string, app: AppCredentials): Promise<void> {
+/** Stores the Pinterest app id and secret: creates the secret, or a new version when it differs. */
+export async function seedPinterestApp(secrets: SecretStore, name: string, app: AppCredentials): Promise<void> {
   const stored = await secrets.get(name, z.unknown());
   const value = { clientId: app.clientId, clientSecret: app.clientSecret };
   if (stored === undefined) {

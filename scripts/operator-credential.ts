@@ -5,36 +5,27 @@
  *
  * Local stack: `npm run operator-credential -- --local` (talks to the local Secrets Manager emulator
  * on SECRETS_MANAGER_PORT, default 4584; `npm start` must be running).
- * AWS: run with AWS credentials for the account (e.g. AWS_PROFILE), `--prefix` if not `mdz-publisher/`.
+ * AWS: run with AWS credentials for the account (e.g. AWS_PROFILE) and `--region`, `--prefix` if not `mdz-publisher/`.
  * A rotated credential keeps working until API Gateway's authorizer cache expires (30 s).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
-import { systemClock } from '../shared/domain/time';
 import { operatorAuthorizer } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
 import { localStackUnreachable } from './local-stack';
+import { secretStoreFor } from './secrets-client';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       local: { type: 'boolean', default: false },
+      region: { type: 'string' },
       prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX },
       credential: { type: 'string' },
     },
   });
-  if (values.local) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = values.local
-    ? new SecretsManagerClient({
-        endpoint: `http://127.0.0.1:${process.env.SECRETS_MANAGER_PORT ?? '4584'}`,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      })
-    : new SecretsManagerClient({});
-  const store = new SecretStore(client, systemClock, 0);
+  const store = secretStoreFor({ local: values.local, region: values.region });
   const name = secretNames(values.prefix).operatorCredential;
   const credential = values.credential ?? randomBytes(32).toString('base64url');
   const record = hashOperatorCredential(credential, new Date());

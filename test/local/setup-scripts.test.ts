@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SecretStore } from '../../shared/adapters/secret-store';
+import { credentialMatches, operatorCredentialRecord } from '../../shared/domain/operator-credential';
+import { systemClock } from '../../shared/domain/time';
+import { secretNames } from '../../shared/secrets';
+import { clients, uniquePrefix } from '../support/aws';
+
+/**
+ * `npm run setup -- --region …` and `npm run set-pinterest-app -- --region …` as an operator runs them
+ * after a deploy: child processes talking to Secrets Manager in a region (here the global setup's
+ * emulator, which the SDK finds through AWS_ENDPOINT_URL_SECRETS_MANAGER as it would any endpoint),
+ * under a prefix of this file's own. The app secret goes in through stdin, never an argument.
+ */
+
+const repoRoot = join(__dirname, '../..');
+const prefix = `${uniquePrefix('setup-scripts')}/`;
+const names = secretNames(prefix);
+const store = new SecretStore(clients.secrets, systemClock, 0);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      join(repoRoot, 'node_modules/.bin/tsx'),
+      [`scripts/${script}.ts`, ...args],
+      { cwd: repoRoot, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+const region = ['--region', 'us-east-1', '--prefix', prefix];
+
+describe('npm run setup', () => {
+  let credential = '';
+
+  it('creates the hashing key and the operator credential (printed once, only its hash stored), and says the app is not set', async () => {
+    const first = await run('setup', region);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain(`Hashing key: created (${names.hashingKey}).`);
+    credential = /Shown once, keep it safe:\n {2}(\S+)/.exec(first.stdout)?.[1] ?? '';
+    expect(credential.length).toBeGreaterThanOrEqual(32);
+    expect(first.stdout).toContain(`Pinterest app credentials: not set. Next: npm run set-pinterest-app -- --region us-east-1`);
+    const key = await store.get(names.hashingKey, z.object({ hashingKey: z.string() }));
+    expect(key?.hashingKey.length).toBeGreaterThanOrEqual(32);
+    const record = await store.get(names.operatorCredential, operatorCredentialRecord);
+    expect(record === undefined ? false : credentialMatches(credential, record)).toBe(true);
+    expect(JSON.stringify(record)).not.toContain(credential);
+  });
+
+  it('changes nothing when run again: the key and the credential are kept', async () => {
+    const keyBefore = await store.get(names.hashingKey, z.unknown());
+    const again = await run('setup', region);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Hashing key: kept');
+    expect(again.stdout).toContain('Operator credential: kept');
+    expect(again.stdout).not.toContain(credential);
+    expect(await store.get(names.hashingKey, z.unknown())).toEqual(keyBefore);
+  });
+
+  it('asks for the region when it has none', async () => {
+    const envWithoutRegion = await new Promise<Run>((resolve) => {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'AWS_REGION' && key !== 'AWS_DEFAULT_REGION'));
+      execFile(join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/setup.ts', '--prefix', prefix], { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+    expect(envWithoutRegion.code).toBe(2);
+    expect(envWithoutRegion.stderr).toContain('Usage: npm run setup -- --region <region>');
+  });
+});
+
+describe('npm run set-pinterest-app', () => {
+  const app = z.object({ clientId: z.string(), clientSecret: z.string() });
+
+  it('stores the id and secret from stdin as JSON, printing neither the secret nor asking for an argument', async () => {
+    const stored = await run('set-pinterest-app', region, JSON.stringify({ clientId: '1500123', clientSecret: 'app-secret-json-0123456789' }));
+    expect(stored).toMatchObject({ code: 0, stderr: '' });
+    expect(stored.stdout).toContain(`Stored the Pinterest app credentials in ${names.pinterestApp} (app id 1500123).`);
+    expect(stored.stdout).not.toContain('app-secret-json');
+    expect(await store.get(names.pinterestApp, app)).toEqual({ clientId: '1500123', clientSecret: 'app-secret-json-0123456789' });
+  });
+
+  it('replaces them from two lines, and setup then says they are set', async () => {
+    expect((await run('set-pinterest-app', region, '1500999\napp-secret-lines-0123456789\n')).code).toBe(0);
+    expect(await store.get(names.pinterestApp, app)).toEqual({ clientId: '1500999', clientSecret: 'app-secret-lines-0123456789' });
+    expect((await run('setup', region)).stdout).toContain(`Pinterest app credentials: set (${names.pinterestApp}).`);
+  });
+
+  it.each([
+    ['nothing', ''],
+    ['only an id', '1500999\n'],
+    ['JSON without the secret', JSON.stringify({ clientId: '1500999' })],
+    ['three lines', 'a\nb\nc\n'],
+  ])('refuses %s with exit 2 and changes nothing', async (_, input) => {
+    const before = await store.get(names.pinterestApp, app);
+    const refused = await run('set-pinterest-app', region, input);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('Give the app id and the app secret');
+    expect(await store.get(names.pinterestApp, app)).toEqual(before);
+  });
+});
