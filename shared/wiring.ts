@@ -45,9 +45,7 @@ export const hashingKey = lazy(() => {
         // Missing, empty or unusable: a 409 saying what to do, never a bare 500.
         const secret = hashingKeySecret.safeParse(value);
         if (!secret.success) {
-          throw new NotConfiguredError(
-            `The hashing key secret ${names().hashingKey} is missing or empty: deploy the stack again (it generates the key), or locally restart npm start`,
-          );
+          throw new NotConfiguredError(`The hashing key secret ${names().hashingKey} is missing or empty: create it with npm run setup -- --region <region>`);
         }
         return Buffer.from(secret.data.hashingKey, 'utf8');
       })

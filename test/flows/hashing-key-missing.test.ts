@@ -47,7 +47,7 @@ describe('when the hashing key secret is missing or empty', () => {
     const { error } = res.json() as { error: { code: string; message: string; requestId: string } };
     expect(error).toMatchObject({ code: 'not_configured', requestId: expect.any(String) as unknown });
     expect(error.message).toContain(keySecret);
-    expect(error.message).toContain('deploy the stack again');
+    expect(error.message).toContain('npm run setup -- --region');
   });
 
   it('works at once when the secret is right (a failed read is not kept)', async () => {

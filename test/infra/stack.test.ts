@@ -146,6 +146,13 @@ describe('the publisher stack', () => {
     for (const [id, spec] of callers) expect({ id, shorter: spec.timeoutSeconds < tokenLeaseSeconds }).toEqual({ id, shorter: true });
   });
 
+  it('keeps every function behind an API route within API Gateway’s 30 s integration timeout (answers, not a 504)', () => {
+    for (const route of routes) {
+      const spec = functionSpecs[route.fn];
+      expect({ route: `${route.method} ${route.path}`, within: spec.timeoutSeconds < 30 }).toEqual({ route: `${route.method} ${route.path}`, within: true });
+    }
+  });
+
   it('keeps the Pin-creation function shorter than a publish claim’s lease, so an ended lease has no live holder', () => {
     expect(functionSpecs.publishPin.timeoutSeconds).toBeLessThan(publishLeaseSeconds);
   });
