@@ -25,7 +25,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Res
   // Read past the secret cache: API Gateway already caches results for 30 s, and a second cache here
   // would stretch how long a rotated credential keeps working (and delay the new one).
   const record = await secretStore().get(names().operatorCredential, operatorCredentialRecord, { bypassCache: true });
-  if (record === undefined) logger.error('no operator credential is stored: run npm run operator-credential');
+  if (record === undefined) logger.error('no operator credential is stored: run npm run setup -- --region <region>');
   const allowed = presented !== undefined && record !== undefined && credentialMatches(presented, record);
   if (!allowed) {
     await safeSecurityLog().write({

@@ -1,19 +1,36 @@
 /**
  * `npm run setup -- --region <region>`: after the first deploy, creates what the stack leaves to the
  * operator so that no secret value is ever in the template, context or environment:
- * - the hashing key (`<prefix>keys/hashing-key`, random), once: an existing key is kept (replacing it
- *   would unlink every pseudonym, rate-limit key and mail marker);
+ * - the hashing key (`<prefix>keys/hashing-key`, random), once: a usable key is kept (replacing it
+ *   would unlink every pseudonym, rate-limit key and mail marker), an empty or unusable one replaced;
  * - the operator credential: generated and printed once when none is stored (only its hash is kept);
- *   an existing one is kept (rotate with `npm run operator-credential`).
+ *   a usable one is kept (rotate with `npm run operator-credential`), an unusable one replaced.
+ * A secret marked for deletion stops it with the commands that restore or remove it.
  * Then says whether the Pinterest app credentials are set (`npm run set-pinterest-app`). Running it
  * again changes nothing. `--local` works against `npm start`.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { seedSecrets } from '../local/boot';
+import type { SecretStore } from '../shared/adapters/secret-store';
+import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { appCredentialsSchema } from '../shared/domain/pinterest-api';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
 import { runSecretsScript, secretStoreFor } from './secrets-client';
+
+const hashingKeySchema = z.object({ hashingKey: z.string().min(32) });
+
+/** A secret's value as stored; a secret marked for deletion is a usage problem with the command that fixes it. */
+async function read(store: SecretStore, name: string): Promise<unknown> {
+  try {
+    return await store.get(name, z.unknown());
+  } catch (error) {
+    if (error instanceof Error && error.name === 'InvalidRequestException') {
+      throw new Error(`${name} is marked for deletion: restore it (aws secretsmanager restore-secret --secret-id ${name}) or delete it for good (aws secretsmanager delete-secret --secret-id ${name} --force-delete-without-recovery), then run this again.`, { cause: error });
+    }
+    throw error;
+  }
+}
 
 async function main(): Promise<number> {
   let values: { region?: string; prefix: string; local: boolean };
@@ -29,15 +46,34 @@ async function main(): Promise<number> {
   }
   const store = secretStoreFor({ local: values.local, region: values.region });
   const names = secretNames(values.prefix);
-  const keyBefore = await store.get(names.hashingKey, z.unknown());
-  const seeded = await seedSecrets(store, values.prefix, undefined);
-  console.log(`Hashing key: ${keyBefore === undefined ? 'created' : 'kept'} (${names.hashingKey}).`);
-  if (seeded.generatedOperatorCredential !== undefined) {
-    console.log(`Operator credential: created; only its hash is stored (${names.operatorCredential}). Shown once, keep it safe:\n  ${seeded.generatedOperatorCredential}`);
+
+  // The hashing key: kept when usable (replacing it would unlink every pseudonym); an empty or unusable
+  // value has linked nothing yet, and is replaced.
+  const key = await read(store, names.hashingKey);
+  const newKey = { hashingKey: randomBytes(32).toString('base64') };
+  if (key === undefined) {
+    await store.create(names.hashingKey, newKey, 'Key for keyed hashes');
+    console.log(`Hashing key: created (${names.hashingKey}).`);
+  } else if (!hashingKeySchema.safeParse(key).success) {
+    await store.put(names.hashingKey, newKey);
+    console.log(`Hashing key: its value was empty or unusable, replaced (${names.hashingKey}).`);
   } else {
-    console.log(`Operator credential: kept (${names.operatorCredential}); rotate it with npm run operator-credential.`);
+    console.log(`Hashing key: kept (${names.hashingKey}).`);
   }
-  const app = appCredentialsSchema.safeParse(await store.get(names.pinterestApp, z.unknown()));
+
+  // The operator credential: kept when a usable hash is stored; otherwise a new one, shown once.
+  const stored = await read(store, names.operatorCredential);
+  if (stored !== undefined && operatorCredentialRecord.safeParse(stored).success) {
+    console.log(`Operator credential: kept (${names.operatorCredential}); rotate it with npm run operator-credential -- --region <region>.`);
+  } else {
+    const credential = randomBytes(32).toString('base64url');
+    const record = hashOperatorCredential(credential, new Date());
+    if (stored === undefined) await store.create(names.operatorCredential, record, 'Operator credential hash');
+    else await store.put(names.operatorCredential, record);
+    console.log(`Operator credential: ${stored === undefined ? 'created' : 'its stored value was unusable, replaced'}; only its hash is stored (${names.operatorCredential}). Shown once, keep it safe:\n  ${credential}`);
+  }
+
+  const app = appCredentialsSchema.safeParse(await read(store, names.pinterestApp));
   console.log(
     app.success
       ? `Pinterest app credentials: set (${names.pinterestApp}).`

@@ -54,13 +54,15 @@ export async function smoke(base: string, credential: string | undefined): Promi
   check('GET /account with a wrong credential', wrong.status === 403, `answered ${String(wrong.status)} (403 expected)`);
 
   if (credential === undefined || credential === '') {
-    next.push('Set OPERATOR_CREDENTIAL to the operator credential and run this again to check the OAuth start link.');
+    next.push(
+      'Set OPERATOR_CREDENTIAL to the operator credential (read -rs OPERATOR_CREDENTIAL; export OPERATOR_CREDENTIAL) and run this again: it checks the credential, the secrets and the OAuth start link.',
+    );
     return { checks, next };
   }
   const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
   const account = await request(`${base}/account`, { headers: operator });
   check('GET /account with the operator credential', account.status === 200, account.status === 200 ? 'answered 200' : `answered ${String(account.status)}: ${await said(account)}`);
-  if (account.status === 403) next.push('The credential was refused: create or rotate it (npm run operator-credential) and use the one it prints.');
+  if (account.status === 403) next.push('The credential was refused: use the one npm run setup printed, or rotate it (npm run operator-credential -- --region <region>) and use the new one.');
 
   const link = await request(`${base}/oauth/start`, { method: 'POST', headers: operator, body: JSON.stringify({ environment: 'sandbox' }) });
   if (link.status !== 201) {

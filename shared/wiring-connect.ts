@@ -33,8 +33,8 @@ export async function pinterestApp(): Promise<AppCredentials> {
   if (!parsed.success) parsed = appCredentialsSchema.safeParse(await secretStore().get(name, z.unknown(), { bypassCache: true }));
   if (parsed.success) return parsed.data;
   throw new NotConfiguredError(
-    `The Pinterest app credentials are not set. Store {"clientId":"…","clientSecret":"…"} (from My apps on developers.pinterest.com) ` +
-      `in the Secrets Manager secret ${name}; locally, start npm start without PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET to use the emulator, or with both set.`,
+    `The Pinterest app credentials are not set: run npm run set-pinterest-app -- --region <region> (it stores the app id and secret ` +
+      `from My apps on developers.pinterest.com in the Secrets Manager secret ${name}); locally, start npm start without PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET to use the emulator, or with both set.`,
   );
 }
 

@@ -48,6 +48,11 @@ export const hashingKey = lazy(() => {
           throw new NotConfiguredError(`The hashing key secret ${names().hashingKey} is missing or empty: create it with npm run setup -- --region <region>`);
         }
         return Buffer.from(secret.data.hashingKey, 'utf8');
+      }, (error: unknown) => {
+        if (error instanceof Error && error.name === 'InvalidRequestException') {
+          throw new NotConfiguredError(`The hashing key secret ${names().hashingKey} is marked for deletion: restore it (aws secretsmanager restore-secret --secret-id ${names().hashingKey})`, { cause: error });
+        }
+        throw error;
       })
       .catch((error: unknown) => {
         key = undefined; // retry on the next call rather than caching a failure

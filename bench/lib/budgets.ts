@@ -3,7 +3,7 @@ import type { FunctionId } from '../../shared/routes';
 /**
  * Size budgets per function bundle (bytes; sizes and counts only, never times: the machine is
  * shared). Every function gets the defaults; one that truly needs more gets its own entry here with
- * the reason and the lighter alternatives measured first (none does today).
+ * the reason and the lighter alternatives measured first.
  */
 export const defaultBudget = { ownBytes: 60 * 1024, otherThirdPartyBytes: 120 * 1024 };
 
@@ -47,6 +47,11 @@ export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; ot
   submitSupportRequest: {
     otherThirdPartyBytes: 200 * 1024,
     reason: "forwards the request to the support address with nodemailer's MailComposer (127.7 KiB): raw MIME is the only way to carry our marker, which keeps the copy arriving back from becoming a second ticket",
+  },
+  updatePin: {
+    ownBytes: 62 * 1024,
+    reason:
+      "edits a draft: every Pin field's rules and the image checks (shared/http/pin-input.ts, ~10 KiB) on top of the code every function shares; it reached the default 60 KiB when the shared wiring learned to say what to run for a missing or deleted hashing key",
   },
   getBoardSections: tokenSourceBudget,
   createBoard: tokenSourceBudget,

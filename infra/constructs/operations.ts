@@ -19,15 +19,19 @@ export interface OperationsProps {
   stuckPinRecords: cloudwatch.IMetric;
 }
 
-/** Token-refresh problems in six hours that raise the alarm (one failed attempt is retried on its own). */
-const REFRESH_PROBLEMS_ALARM = 3;
+/**
+ * Any token-refresh problem in a day raises the alarm: while refreshing keeps failing, the daily schedule
+ * tries once a day, so a higher count would rarely be reached at one operator's volume. It clears after
+ * a day without one.
+ */
+const REFRESH_PROBLEMS_ALARM = 1;
 
 /**
  * What tells the operator something needs a look, by mail through one SNS topic:
  * - a function's errors or throttles (any in five minutes), one alarm per function;
  * - an asynchronous function's failure queue holding an event (it failed every retry);
  * - Pin records stuck outside a terminal state (StuckPinRecords ≥ 1);
- * - token refreshes failing (TOKEN_REFRESH_PROBLEMS, counted from the functions' log lines).
+ * - a token refresh problem in the last day (TOKEN_REFRESH_PROBLEMS, counted from the functions' log lines).
  * An alarm mails again when it clears (OK), so the operator knows it is over.
  */
 export class Operations extends Construct {
@@ -57,7 +61,8 @@ export class Operations extends Construct {
       alarm(`${fnId}Errors`, {
         alarmDescription: `${fnId}: errors or throttles in the last five minutes (its log group has the details)`,
         metric: new cloudwatch.MathExpression({
-          expression: 'errors + throttles',
+          // A window with throttles only has no Errors datapoint (and the other way round): fill with 0.
+          expression: 'FILL(errors, 0) + FILL(throttles, 0)',
           usingMetrics: { errors: target.fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), throttles: target.fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }) },
           period,
           label: `${fnId} errors and throttles`,
@@ -98,8 +103,8 @@ export class Operations extends Construct {
       });
     }
     alarm('TokenRefreshProblems', {
-      alarmDescription: `Pinterest token refreshes failed ${String(REFRESH_PROBLEMS_ALARM)} times or more in six hours: GET /account, GET /audit?kind=account`,
-      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_REFRESH_PROBLEMS, statistic: cloudwatch.Stats.SUM, period: Duration.hours(6) }),
+      alarmDescription: 'A Pinterest token refresh failed, a refresh token was lost or access was revoked in the last day: GET /account, GET /audit?kind=account',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_REFRESH_PROBLEMS, statistic: cloudwatch.Stats.SUM, period: Duration.days(1) }),
       threshold: REFRESH_PROBLEMS_ALARM,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -50,6 +50,18 @@ describe('when the hashing key secret is missing or empty', () => {
     expect(error.message).toContain('npm run setup -- --region');
   });
 
+  it('says how to restore a key marked for deletion (409, not a 500)', async () => {
+    await setKey(JSON.stringify({ hashingKey: randomBytes(32).toString('base64') }));
+    await clients.secrets.send(new DeleteSecretCommand({ SecretId: keySecret, RecoveryWindowInDays: 7 }));
+    secretStore().clearCache();
+    const res = await createLink();
+    expect(res.statusCode).toBe(409);
+    expect((res.json() as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'not_configured',
+      message: `The hashing key secret ${keySecret} is marked for deletion: restore it (aws secretsmanager restore-secret --secret-id ${keySecret})`,
+    });
+  });
+
   it('works at once when the secret is right (a failed read is not kept)', async () => {
     await setKey(JSON.stringify({ hashingKey: randomBytes(32).toString('base64') }));
     expect((await createLink()).statusCode).toBe(201);

@@ -272,7 +272,7 @@ describe('the publisher stack', () => {
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
     const functionCount = Object.keys(functionSpecs).length;
-    expect(alarms.filter((alarm) => alarm.Properties.Metrics?.some((m) => m.Expression === 'errors + throttles'))).toHaveLength(functionCount);
+    expect(alarms.filter((alarm) => alarm.Properties.Metrics?.some((m) => m.Expression === 'FILL(errors, 0) + FILL(throttles, 0)'))).toHaveLength(functionCount);
     // Each function's alarm adds its own errors and throttles.
     for (const fnId of Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>) {
       const fnRef = stack.getLogicalId(stack.functions[fnId].fn.node.defaultChild as never);
@@ -284,7 +284,7 @@ describe('the publisher stack', () => {
       });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: STUCK_METRIC, Threshold: 1 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 6 * 3600, Threshold: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 86_400, Threshold: 1 });
     // Every function that may refresh tokens (each that calls Pinterest) feeds the refresh-problem metric.
     const callers = (Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>).filter((fnId) => (functionSpecs[fnId] as { callsPinterest?: true }).callsPinterest === true);
     expect(callers.length).toBeGreaterThan(5);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { credentialMatches, operatorCredentialRecord } from '../../shared/domain/operator-credential';
@@ -77,6 +78,41 @@ describe('npm run setup', () => {
     });
     expect(envWithoutRegion.code).toBe(2);
     expect(envWithoutRegion.stderr).toContain('Usage: npm run setup -- --region <region>');
+  });
+});
+
+describe('npm run setup repairs what the API tells it to', () => {
+  const repair = `${uniquePrefix('setup-repair')}/`;
+  const repairNames = secretNames(repair);
+  const args = ['--region', 'us-east-1', '--prefix', repair];
+
+  it('replaces an empty hashing key and an unusable credential record (nothing was linked to them yet), then keeps them', async () => {
+    await store.create(repairNames.hashingKey, '');
+    await store.create(repairNames.operatorCredential, {});
+    const fixed = await run('setup', args);
+    expect(fixed).toMatchObject({ code: 0, stderr: '' });
+    expect(fixed.stdout).toContain(`Hashing key: its value was empty or unusable, replaced (${repairNames.hashingKey}).`);
+    expect(fixed.stdout).toContain('Operator credential: its stored value was unusable, replaced');
+    const credential = /Shown once, keep it safe:\n {2}(\S+)/.exec(fixed.stdout)?.[1] ?? '';
+    const record = await store.get(repairNames.operatorCredential, operatorCredentialRecord);
+    expect(record === undefined ? false : credentialMatches(credential, record)).toBe(true);
+    expect((await store.get(repairNames.hashingKey, z.object({ hashingKey: z.string() })))?.hashingKey.length).toBeGreaterThanOrEqual(32);
+    const again = await run('setup', args);
+    expect(again.stdout).toContain('Hashing key: kept');
+    expect(again.stdout).toContain('Operator credential: kept');
+  });
+});
+
+describe('npm run setup and a secret marked for deletion', () => {
+  it('stops with exit 1 and the commands that restore or remove it, changing nothing', async () => {
+    const marked = `${uniquePrefix('setup-marked')}/`;
+    const markedNames = secretNames(marked);
+    await store.create(markedNames.hashingKey, { hashingKey: 'k'.repeat(44) });
+    await clients.secrets.send(new DeleteSecretCommand({ SecretId: markedNames.hashingKey, RecoveryWindowInDays: 7 }));
+    const stopped = await run('setup', ['--region', 'us-east-1', '--prefix', marked]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain(`${markedNames.hashingKey} is marked for deletion: restore it (aws secretsmanager restore-secret --secret-id ${markedNames.hashingKey})`);
+    expect(stopped.stdout).toBe('');
   });
 });
 
