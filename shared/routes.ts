@@ -272,7 +272,8 @@ export const functionSpecs = {
     entry: 'functions/get-board-sections.ts',
     description: "Shows a board's sections, fetched from Pinterest once and cached",
     memoryMb: 256,
-    timeoutSeconds: 25,
+    // At most 4 s waiting for another's refresh, an 8 s call, an 8 s refresh and the call again: inside API Gateway's 30 s.
+    timeoutSeconds: 29,
     callsPinterest: true,
     grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
   },
@@ -280,7 +281,8 @@ export const functionSpecs = {
     entry: 'functions/create-board.ts',
     description: 'Creates a board at Pinterest and adds it to the snapshot',
     memoryMb: 256,
-    timeoutSeconds: 25,
+    // At most 4 s waiting for another's refresh, an 8 s call, an 8 s refresh and the call again: inside API Gateway's 30 s.
+    timeoutSeconds: 29,
     callsPinterest: true,
     grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
   },
@@ -374,7 +376,8 @@ export const functionSpecs = {
     entry: 'functions/check-pin.ts',
     description: 'Asks Pinterest whether a published Pin is still there',
     memoryMb: 256,
-    timeoutSeconds: 25,
+    // At most 4 s waiting for another's refresh, an 8 s call, an 8 s refresh and the call again: inside API Gateway's 30 s.
+    timeoutSeconds: 29,
     callsPinterest: true,
     grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),
   },
@@ -390,7 +393,8 @@ export const functionSpecs = {
     entry: 'functions/resolve-pin.ts',
     description: 'The operator settles a needs_reconcile Pin record: published (a Pin checked at Pinterest) or approved',
     memoryMb: 256,
-    timeoutSeconds: 25,
+    // At most 4 s waiting for another's refresh, an 8 s call, an 8 s refresh and the call again: inside API Gateway's 30 s.
+    timeoutSeconds: 29,
     callsPinterest: true,
     // Workflow: the record and the Pin holder index (and the token source's account writes).
     grants: /* @__PURE__ */ grants(securityLogging, tokenUsing, { tables: { workflow: 'RW' } }),

@@ -3,7 +3,7 @@ import type { BoardCallDeps } from './use-cases/board-ports';
 import { clock, lazy } from './wiring';
 import { boardStore } from './wiring-boards';
 import { pinterest } from './wiring-pinterest';
-import { tokenDeps } from './wiring-tokens';
+import { tokenDepsWithinDeadline } from './wiring-tokens';
 
 /** The board functions that call Pinterest (sections, creation, the sync job): storage plus the client. */
 
@@ -13,7 +13,7 @@ export const boardCallDeps = lazy(
   (): BoardCallDeps => ({
     clock,
     get tokens() {
-      return tokenDeps();
+      return tokenDepsWithinDeadline();
     },
     get pinterest() {
       return pinterestApi();

@@ -7,7 +7,7 @@ import { appSettings, clock, lazy, safeSecurityLog, stateTable } from './wiring'
 import { workflowTable } from './wiring-connect';
 import { pinDeps } from './wiring-pins';
 import { pinterest } from './wiring-pinterest';
-import { tokenDeps } from './wiring-tokens';
+import { tokenDepsWithinDeadline } from './wiring-tokens';
 
 /**
  * The Pin-creation function's pieces: the drafts' stores plus the token source, the Pinterest client,
@@ -47,8 +47,7 @@ export const publishDeps = lazy((): PublishDeps => {
     get tokens() {
       // Within the function's 29 s: a 7 s Pin call, at most 4 s waiting for another container's
       // refresh, an 8 s refresh, and the 7 s Pin call repeated.
-      const tokens = tokenDeps();
-      return { ...tokens, settings: { ...tokens.settings, waitLimitMs: 4000 } };
+      return tokenDepsWithinDeadline();
     },
     get pinterest() {
       return pinterestApi();

@@ -7,7 +7,7 @@ import type { ReconcileDeps } from './use-cases/reconcile';
 import { appSettings, clock, lazy } from './wiring';
 import { workflowTable } from './wiring-connect';
 import { pinterest } from './wiring-pinterest';
-import { tokenDeps } from './wiring-tokens';
+import { tokenDepsWithinDeadline } from './wiring-tokens';
 
 /**
  * The reconciliation functions' pieces (sweeper, reconcile schedule, check, resolve): records, the
@@ -21,7 +21,7 @@ export const reconcileDeps = lazy(
     boards: new BoardStore(workflowTable()),
     holders: new PinHolders(workflowTable()),
     get tokens() {
-      return tokenDeps();
+      return tokenDepsWithinDeadline();
     },
     pinterest: new PinterestApi(pinterest()),
     // 100 Pins a page and at most 5 pages a record: a record's scan costs at most 5 of Trial's 1,000
