@@ -234,10 +234,17 @@ describe('the publisher stack', () => {
   });
 
   it('sends every asynchronous function’s failed events to a queue of its own (also from EventBridge), and alarms on it', () => {
-    const asynchronous = ['receiveMail', 'syncBoards', 'refreshTokens', 'sweepPublishing', 'reconcilePins'] as const;
+    // Asynchronous: invoked by a service (asyncSource), by another function (`invokes`), or by a schedule.
+    const asynchronous = (Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>).filter(
+      (fnId) =>
+        (functionSpecs[fnId] as { asyncSource?: unknown }).asyncSource !== undefined ||
+        Object.values(functionSpecs).some((spec) => ((spec.grants as { invokes?: readonly string[] }).invokes ?? []).includes(fnId)) ||
+        schedules.some((schedule) => schedule.fn === fnId),
+    );
+    expect([...asynchronous].sort()).toEqual(['receiveMail', 'reconcilePins', 'refreshTokens', 'sweepPublishing', 'syncBoards']);
     for (const fnId of Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>) {
       const failures = stack.functions[fnId].failures;
-      expect({ fnId, queue: failures !== undefined }).toEqual({ fnId, queue: (asynchronous as readonly string[]).includes(fnId) });
+      expect({ fnId, queue: failures !== undefined }).toEqual({ fnId, queue: asynchronous.includes(fnId) });
     }
     for (const fnId of asynchronous) {
       const fnRef = stack.getLogicalId(stack.functions[fnId].fn.node.defaultChild as never);
@@ -336,6 +343,11 @@ describe('the publisher stack', () => {
     expect(formats).toHaveLength(1);
     expect(formats[0]).toContain('$context.requestId');
     expect(formats[0]).not.toContain('sourceIp');
+    // JSON, each field one variable, none of which carries a client address or a query string
+    // (`$context.path` is the path alone on an HTTP API; a query may hold codes, states or tickets).
+    const fields = JSON.parse(formats[0] ?? '{}') as Record<string, string>;
+    expect(Object.values(fields).every((value) => /^\$context\.[A-Za-z.]+$/.test(value))).toBe(true);
+    expect(Object.values(fields).filter((value) => /sourceIp|query|rawPath|caller|user$|accountId|cognito/i.test(value))).toEqual([]);
   });
 
   it('keeps the data bucket private and TLS-only', () => {
