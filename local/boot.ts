@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential } from '../shared/domain/operator-credential';
 import { appCredentialsSchema, type AppCredentials } from '../shared/domain/pinterest-api';
-import { secretNames } from '../shared/secrets';
+import { hashingKeySecret, secretNames } from '../shared/secrets';
 import { keyAttributes, tableList, type TableDefinition, type TableName } from '../shared/tables';
 
 /**
@@ -111,7 +111,6 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   }
 }
 
-const hashingKeySecret = z.object({ hashingKey: z.string().min(32) });
 
 export interface SeedResult {
   /** Set only when the credential was generated now: printed once, never stored in clear. */

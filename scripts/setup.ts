@@ -15,10 +15,8 @@ import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { appCredentialsSchema } from '../shared/domain/pinterest-api';
-import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
+import { DEFAULT_SECRET_PREFIX, hashingKeySecret, secretNames } from '../shared/secrets';
 import { runSecretsScript, secretStoreFor } from './secrets-client';
-
-const hashingKeySchema = z.object({ hashingKey: z.string().min(32) });
 
 /** A secret's value as stored; a secret marked for deletion is a usage problem with the command that fixes it. */
 async function read(store: SecretStore, name: string): Promise<unknown> {
@@ -54,7 +52,7 @@ async function main(): Promise<number> {
   if (key === undefined) {
     await store.create(names.hashingKey, newKey, 'Key for keyed hashes');
     console.log(`Hashing key: created (${names.hashingKey}).`);
-  } else if (!hashingKeySchema.safeParse(key).success) {
+  } else if (!hashingKeySecret.safeParse(key).success) {
     await store.put(names.hashingKey, newKey);
     console.log(`Hashing key: its value was empty or unusable, replaced (${names.hashingKey}).`);
   } else {

@@ -3,7 +3,12 @@
  * scope (`keys/`, `app/`, `operator/`, `tokens/`) so IAM can grant each function only the groups it needs
  * (infra/bind.ts): most functions need the hashing key, only the OAuth steps the Pinterest app secret.
  */
+import * as z from './zod';
+
 export const DEFAULT_SECRET_PREFIX = 'mdz-publisher/';
+
+/** The hashing key secret's value: a usable key is at least 32 characters. */
+export const hashingKeySecret = z.object({ hashingKey: z.string().check(z.minLength(32)) });
 
 export function secretNames(prefix: string) {
   return {

@@ -10,7 +10,7 @@ import { NotConfiguredError } from './domain/errors';
 import type { SecurityLogPort } from './domain/security-event';
 import { systemClock, type Clock } from './domain/time';
 import { logger } from './observability/logger';
-import { secretNames } from './secrets';
+import { hashingKeySecret, secretNames } from './secrets';
 
 /**
  * The composition root: real adapters wired from validated configuration. Each piece is built on first
@@ -20,7 +20,6 @@ import { secretNames } from './secrets';
  * connection pieces, so other bundles do not carry the Pinterest client.
  */
 
-const hashingKeySecret = z.object({ hashingKey: z.string().check(z.minLength(32)) });
 
 export function lazy<T>(build: () => T): () => T {
   let value: T | undefined;

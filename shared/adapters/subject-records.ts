@@ -5,7 +5,7 @@ import { ConflictError } from '../domain/errors';
 import { keyedHash } from '../domain/keyed-hash';
 import { mediaPrefix, pinRecordSchema, type PinRecord } from '../domain/pins';
 import { environments, type PinterestEnvironment } from '../domain/pinterest';
-import { normalEmail } from '../domain/privacy';
+import { normalEmail } from '../domain/mail-rules';
 import type { Ticket } from '../domain/tickets';
 import { boardsPartition } from './dynamo/environment-records';
 import type { StoredItem, SubjectIndex } from './dynamo/subject-index';
@@ -100,14 +100,7 @@ export class SubjectRecords {
   }
 
   private async partition(table: DynamoTable, pk: string, options: { includeExpired?: boolean }): Promise<StoredItem[]> {
-    const items: StoredItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await table.query({ partition: { name: 'pk', value: pk }, newestFirst: false, limit: 200, includeExpired: options.includeExpired === true, ...(cursor === undefined ? {} : { cursor }) }, keySchema);
-      items.push(...(page.items as StoredItem[]));
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return items;
+    return table.queryAll({ partition: { name: 'pk', value: pk }, newestFirst: false, limit: 200, includeExpired: options.includeExpired === true }, keySchema);
   }
 
   /**

@@ -76,6 +76,11 @@ export type AckDecision =
 const addressPattern = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/;
 
 /** A single plain address (what an acknowledgement may be sent to), lower-cased; undefined otherwise. */
+/** Addresses compare case-insensitively, without surrounding blanks or angle brackets. */
+export function normalEmail(address: string): string {
+  return address.trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
 export function plainAddress(value: string | undefined): string | undefined {
   const trimmed = value?.trim().toLowerCase();
   if (trimmed === undefined || trimmed === '' || !addressPattern.test(trimmed) || trimmed.length > 254) return undefined;

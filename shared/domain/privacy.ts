@@ -1,6 +1,9 @@
 import * as z from '../zod';
 import { environments, type PinterestEnvironment } from './pinterest';
 import { keyedHash } from './keyed-hash';
+import { normalEmail } from './mail-rules';
+
+export { normalEmail };
 
 /**
  * Privacy requests (POST /privacy/requests): a person's access (export) or erasure (delete) request,
@@ -55,10 +58,6 @@ export function subjectHashes(key: Buffer, subject: PrivacySubject): string[] {
   ];
 }
 
-/** Addresses compare case-insensitively, without surrounding blanks or angle brackets. */
-export function normalEmail(address: string): string {
-  return address.trim().replace(/^<|>$/g, '').toLowerCase();
-}
 
 /**
  * A request id: the time it was made (sortable, so listing by id is listing by time) and 8 random hex

@@ -3,6 +3,7 @@ import { buildHttpApiEvent } from '../../local/api-event';
 import { AuthorizerGate, authorizerEvent } from '../../local/authorizer-gate';
 import { invoke } from '../../local/lambda-runtime';
 import { callFunction } from '../support/http';
+import { captureOutput } from '../support/output-capture';
 
 /**
  * The operator credential reaches no log line whatever format it is sent in, even with Powertools'
@@ -14,20 +15,6 @@ import { callFunction } from '../support/http';
 // The credential the global setup stored (test/support/global-setup.ts).
 const CREDENTIAL = 'test-operator-credential-0123456789abcdef';
 
-async function captured(fn: () => Promise<unknown>): Promise<string> {
-  const chunks: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
-  try {
-    await fn();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return chunks.join('');
-}
 
 const odd = [
   ['Token X', `Token ${CREDENTIAL}`],
@@ -44,7 +31,7 @@ function authorizerEventFor(authorization: string) {
 describe('the operator credential in logs, with event logging on', () => {
   it.each(odd)('the authorizer never logs it when sent as %s', async (_label, authorization) => {
     let answer: unknown;
-    const out = await captured(async () => {
+    const out = await captureOutput(async () => {
       answer = await invoke('authorizeOperator', authorizerEventFor(authorization));
     });
     expect(answer).toHaveProperty('isAuthorized');
@@ -52,7 +39,7 @@ describe('the operator credential in logs, with event logging on', () => {
   });
 
   it.each(odd)('an operator route never logs it when sent as %s', async (_label, authorization) => {
-    const out = await captured(() => callFunction('getAccount', { method: 'GET', url: '/account', headers: { authorization } }));
+    const out = await captureOutput(() => callFunction('getAccount', { method: 'GET', url: '/account', headers: { authorization } }));
     // Lines were written (the request line at least), and none holds the credential.
     expect(out).toContain('request completed');
     expect(out).not.toContain(CREDENTIAL);
@@ -61,7 +48,7 @@ describe('the operator credential in logs, with event logging on', () => {
   it('the local gateway refuses the odd formats and logs none of them', async () => {
     const gate = new AuthorizerGate();
     for (const [, authorization] of odd) {
-      const out = await captured(async () => {
+      const out = await captureOutput(async () => {
         const outcome = await gate.check(buildHttpApiEvent({ method: 'GET', url: '/account', headers: { authorization }, routeKey: 'GET /account' }));
         expect('status' in outcome ? outcome.status : 200).toBe(authorization === `Bearer ${CREDENTIAL}` ? 200 : 403);
       });

@@ -1,6 +1,7 @@
 import '../support/log-everything';
 import { TOKEN_REFRESH_PROBLEM_MESSAGE } from '../../shared/metrics';
 import { tokenDeps } from '../../shared/wiring-tokens';
+import { captureOutput } from '../support/output-capture';
 
 /**
  * Each token-lifecycle problem the token source logs to the security log is also one JSON log line
@@ -11,19 +12,7 @@ import { tokenDeps } from '../../shared/wiring-tokens';
  */
 
 async function linesWhile(fn: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
-  const chunks: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
-  try {
-    await fn();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return chunks
-    .join('')
+  return (await captureOutput(fn))
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);

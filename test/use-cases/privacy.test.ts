@@ -1,4 +1,4 @@
-import type { StoredLogEntry } from '../../shared/adapters/dynamo/log-pseudonyms';
+import { namedFields, namesOne, type StoredLogEntry } from '../../shared/adapters/dynamo/log-pseudonyms';
 import type { AccountHoldings, EmailHoldings } from '../../shared/adapters/subject-records';
 import type { BoardRecord } from '../../shared/domain/boards';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain/errors';
@@ -381,30 +381,7 @@ class FakeRecords implements RecordsPort {
   }
 }
 
-/** Characters an identifier is made of: a match must not continue into more of them (the adapter's rule). */
-const WORD = /[a-z0-9._%+@-]/;
-
-function namesOne(text: string, needles: readonly string[]): boolean {
-  const lower = text.toLowerCase();
-  return needles.some((needle) => {
-    for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + 1)) {
-      const before = at === 0 ? '' : (lower[at - 1] ?? '');
-      const after = lower[at + needle.length] ?? '';
-      if (!WORD.test(before) && !WORD.test(after)) return true;
-    }
-    return false;
-  });
-}
-
-function namedFields(entry: StoredLogEntry, needles: readonly string[]): string[] {
-  return [
-    ...(entry.path !== undefined && namesOne(entry.path, needles) ? ['path'] : []),
-    ...Object.entries(entry.detail ?? {})
-      .filter(([, value]) => (typeof value === 'string' ? namesOne(value, needles) : Array.isArray(value) ? value.some((item) => namesOne(item, needles)) : false))
-      .map(([name]) => `detail.${name}`),
-  ];
-}
-
+/** The fake finds entries with the adapter's own matcher (shared/adapters/dynamo/log-pseudonyms.ts). */
 const needlesOf = (identifiers: readonly string[]) => identifiers.map((value) => value.trim().toLowerCase());
 
 /** The security log's stored entries, searched and rewritten in place. */

@@ -46,23 +46,16 @@ export class ComplianceRecords {
    * deletion must also find the exports of records past their retention).
    */
   async about(hashes: readonly string[], options: { includeExpired?: boolean } = {}): Promise<ComplianceRecord[]> {
-    const found: ComplianceRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.table.query(
-        {
-          partition: { name: 'pk', value: PRIVACY_PARTITION },
-          sortBetween: { name: 'sk', from: 'REQUEST#', to: 'REQUEST#\uffff' },
-          newestFirst: false,
-          limit: 200,
-          includeExpired: options.includeExpired === true,
-          ...(cursor === undefined ? {} : { cursor }),
-        },
-        complianceRecordSchema,
-      );
-      found.push(...page.items.filter((record) => record.subject.hashes.some((hash) => hashes.includes(hash))));
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return found;
+    const all = await this.table.queryAll(
+      {
+        partition: { name: 'pk', value: PRIVACY_PARTITION },
+        sortBetween: { name: 'sk', from: 'REQUEST#', to: 'REQUEST#\uffff' },
+        newestFirst: false,
+        limit: 200,
+        includeExpired: options.includeExpired === true,
+      },
+      complianceRecordSchema,
+    );
+    return all.filter((record) => record.subject.hashes.some((hash) => hashes.includes(hash)));
   }
 }

@@ -62,17 +62,11 @@ export class LogPseudonyms {
   }
 
   private async readSlice(from: string, to: string, needles: readonly string[], includeExpired: boolean): Promise<StoredLogEntry[]> {
-    const found: StoredLogEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.table.query(
-        { partition: { name: 'pk', value: LOG_PARTITION }, sortBetween: { name: 'sk', from, to }, newestFirst: false, limit: 1000, includeExpired, ...(cursor === undefined ? {} : { cursor }) },
-        storedSchema,
-      );
-      found.push(...page.items.filter((entry) => namedFields(entry, needles).length > 0));
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return found;
+    const entries = await this.table.queryAll(
+      { partition: { name: 'pk', value: LOG_PARTITION }, sortBetween: { name: 'sk', from, to }, newestFirst: false, limit: 1000, includeExpired },
+      storedSchema,
+    );
+    return entries.filter((entry) => namedFields(entry, needles).length > 0);
   }
 
   /**
@@ -141,7 +135,7 @@ function searchable(identifiers: readonly string[]): string[] {
 const WORD = /[a-z0-9._%+@-]/;
 
 /** Whether `text` contains one of `needles` as a whole (not inside a longer id or address). */
-const namesOne = (text: string, needles: readonly string[]) => {
+export const namesOne = (text: string, needles: readonly string[]): boolean => {
   const lower = text.toLowerCase();
   return needles.some((needle) => {
     for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + 1)) {
@@ -156,8 +150,8 @@ const namesOne = (text: string, needles: readonly string[]) => {
 const valueNames = (value: DetailValue, needles: readonly string[]) =>
   typeof value === 'string' ? namesOne(value, needles) : Array.isArray(value) ? value.some((item) => namesOne(item, needles)) : false;
 
-/** The fields of an entry that name one of `needles`: `path`, `detail.<name>`. */
-function namedFields(entry: StoredLogEntry, needles: readonly string[]): string[] {
+/** The fields of an entry that name one of `needles` (lower-cased identifiers): `path`, `detail.<name>`. */
+export function namedFields(entry: StoredLogEntry, needles: readonly string[]): string[] {
   return [
     ...(entry.path !== undefined && namesOne(entry.path, needles) ? ['path'] : []),
     ...Object.entries(entry.detail ?? {})

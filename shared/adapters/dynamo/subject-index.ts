@@ -16,16 +16,9 @@ export class SubjectIndex {
 
   /** Every item about the account, oldest first, all pages (`includeExpired`: also those past their expiry, to erase them). */
   async ofAccount(accountId: string, options: { includeExpired?: boolean } = {}): Promise<StoredItem[]> {
-    const items: StoredItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.table.query(
-        { index: 'bySubject', partition: { name: 'subjectKey', value: `SUBJECT#${accountId}` }, newestFirst: false, limit: 100, includeExpired: options.includeExpired === true, ...(cursor === undefined ? {} : { cursor }) },
-        storedItem,
-      );
-      items.push(...(page.items as StoredItem[]));
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return items;
+    return this.table.queryAll(
+      { index: 'bySubject', partition: { name: 'subjectKey', value: `SUBJECT#${accountId}` }, newestFirst: false, limit: 100, includeExpired: options.includeExpired === true },
+      storedItem,
+    );
   }
 }

@@ -342,6 +342,18 @@ export class DynamoTable {
     const items = Items.filter((item) => options.includeExpired === true || !this.isExpired(item)).map((item) => z.parse(schema, item));
     return LastEvaluatedKey === undefined ? { items } : { items, cursor: encodeCursor(LastEvaluatedKey) };
   }
+
+  /** Every item a query finds, all pages read in turn (`limit` is the page size). */
+  async queryAll<S extends z.core.$ZodType>(options: Omit<Parameters<DynamoTable['query']>[0], 'cursor'>, schema: S): Promise<Array<z.output<S>>> {
+    const items: Array<z.output<S>> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.query({ ...options, ...(cursor === undefined ? {} : { cursor }) }, schema);
+      items.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return items;
+  }
 }
 
 function encodeCursor(key: Record<string, unknown>): string {

@@ -1,4 +1,5 @@
 import * as z from '../../zod';
+import { normalEmail } from '../../domain/mail-rules';
 import { ticketSchema, type Ticket } from '../../domain/tickets';
 import type { Clock } from '../../domain/time';
 import type { TicketsPort } from '../../use-cases/inbound-mail';
@@ -67,19 +68,16 @@ export class TicketStore implements TicketsPort {
    * `includeExpired`: also tickets past their expiry that DynamoDB has not deleted yet, to erase them.
    */
   async naming(address: string, options: { includeExpired?: boolean } = {}): Promise<Ticket[]> {
-    const wanted = address.trim().toLowerCase();
+    const wanted = normalEmail(address);
     const named = (ticket: Ticket) =>
-      [ticket.envelopeFrom, ticket.from?.address, ticket.acknowledgement.to, ...ticket.replies.map((reply) => reply.to)].some(
-        (value) => value !== undefined && value.trim().replace(/^<|>$/g, '').toLowerCase() === wanted,
-      );
+      [ticket.envelopeFrom, ticket.from?.address, ticket.acknowledgement.to, ...ticket.replies.map((reply) => reply.to)].some((value) => value !== undefined && normalEmail(value) === wanted);
     const found: Ticket[] = [];
     for (const status of ['open', 'closed'] as const) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.list(status, { limit: 100, ...options, ...(cursor === undefined ? {} : { cursor }) });
-        found.push(...page.items.filter(named));
-        cursor = page.cursor;
-      } while (cursor !== undefined);
+      const tickets = await this.table.queryAll(
+        { index: 'byStatus', partition: { name: 'statusKey', value: `TICKET#${status}` }, limit: 100, newestFirst: true, includeExpired: options.includeExpired === true },
+        ticketSchema,
+      );
+      found.push(...tickets.filter(named));
     }
     return found;
   }
