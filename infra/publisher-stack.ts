@@ -71,8 +71,8 @@ export class PublisherStack extends Stack {
     // A function something invokes gets a fixed name, which its callers' grants and bindings use.
     const invoked = new Set(invokedFunctions(functionSpecs));
     // Invoked asynchronously: by a service (SES), by another function, or by a schedule (EventBridge).
-    const asynchronous = new Set<string>([
-      ...invoked,
+    const asynchronous = new Set<FunctionId>([
+      ...(invoked as Set<FunctionId>),
       ...schedules.map((schedule) => schedule.fn),
       ...(Object.keys(functionSpecs) as FunctionId[]).filter((fnId) => (functionSpecs[fnId] as FunctionSpec).asyncSource !== undefined),
     ]);
@@ -117,6 +117,8 @@ export class PublisherStack extends Stack {
     new Schedules(this, 'Schedules', { schedules, functions: built });
     this.operations = new Operations(this, 'Operations', {
       functions: built,
+      asynchronous,
+      httpApi: this.api.httpApi,
       tokenFunctions: (Object.keys(functionSpecs) as FunctionId[]).filter((fnId) => (functionSpecs[fnId] as FunctionSpec).callsPinterest === true),
       notifyEmail: settings.OPERATOR_NOTIFY_EMAIL,
       stuckPinRecords: this.stuckPinRecords,

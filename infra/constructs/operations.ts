@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +12,13 @@ import type { PublisherFunction } from './publisher-function';
 
 export interface OperationsProps {
   functions: Record<FunctionId, PublisherFunction>;
+  /**
+   * The functions invoked asynchronously (by SES, EventBridge or another function): each has an alarm
+   * of its own. Every other function answers the HTTP API, whose 5xx alarm covers it.
+   */
+  asynchronous: ReadonlySet<FunctionId>;
+  /** The HTTP API: every routed function and the authorizer answer through it. */
+  httpApi: apigw.IHttpApi;
   /** Functions that refresh tokens (every function calling Pinterest goes through the token source). */
   tokenFunctions: readonly FunctionId[];
   /** OPERATOR_NOTIFY_EMAIL: alarms are mailed there (SNS asks the address to confirm first). */
@@ -28,7 +36,12 @@ const REFRESH_PROBLEMS_ALARM = 1;
 
 /**
  * What tells the operator something needs a look, by mail through one SNS topic:
- * - a function's errors or throttles (any in five minutes), one alarm per function;
+ * - any 5xx the HTTP API answered in five minutes: a routed function's (or the authorizer's) crash,
+ *   timeout or throttle, and also the internal errors the handlers answer with a 500 themselves (which
+ *   Lambda's Errors metric never counts) and a 502 when Pinterest failed a call. One alarm for all the
+ *   functions behind the API: per-function alarms on Lambda's metrics would cost 72 alarm metrics and
+ *   still miss the handled 500s;
+ * - an asynchronous function's errors or throttles (any in five minutes), one alarm per function;
  * - an asynchronous function's failure queue holding an event (it failed every retry);
  * - Pin records stuck outside a terminal state (StuckPinRecords ≥ 1);
  * - a token refresh problem in the last day (TOKEN_REFRESH_PROBLEMS, counted from the functions' log lines).
@@ -56,8 +69,17 @@ export class Operations extends Construct {
       return made;
     };
 
+    const period = Duration.minutes(5);
+    alarm('ApiServerErrors', {
+      alarmDescription:
+        'The API answered a 5xx in the last five minutes: an internal error (its requestId is in the answer and the function\'s log), a function that failed, timed out or was throttled, or Pinterest failing a call (502). The API access log has the status and route of each request.',
+      metric: props.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
     for (const [fnId, target] of Object.entries(props.functions) as [FunctionId, PublisherFunction][]) {
-      const period = Duration.minutes(5);
+      if (!props.asynchronous.has(fnId)) continue;
       alarm(`${fnId}Errors`, {
         alarmDescription: `${fnId}: errors or throttles in the last five minutes (its log group has the details)`,
         metric: new cloudwatch.MathExpression({

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from '../support/cdk';
 import { Schedules } from '../../infra/constructs/schedules';
 import { PublisherStack, retentionFor } from '../../infra/publisher-stack';
-import { functionSpecs, publishLeaseSeconds, routes, schedules, tokenLeaseSeconds } from '../../shared/routes';
+import { functionSpecs, operatorAuthorizer, publishLeaseSeconds, routes, schedules, tokenLeaseSeconds } from '../../shared/routes';
 import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../../shared/metrics';
 import { tableList } from '../../shared/tables';
 
@@ -270,7 +270,7 @@ describe('the publisher stack', () => {
     }
   });
 
-  it('mails OPERATOR_NOTIFY_EMAIL through one topic: errors and throttles of every function, stuck Pin records, token refresh problems, each alarm and its end', () => {
+  it('mails OPERATOR_NOTIFY_EMAIL through one topic: the API’s 5xx answers, errors and throttles of every asynchronous function, stuck Pin records, token refresh problems, each alarm and its end', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'operator@example.test' });
     const topicId = stack.getLogicalId(stack.operations.topic.node.defaultChild as never);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: { AlarmActions: unknown[]; OKActions: unknown[]; Metrics?: Array<{ Expression?: string }> } }>;
@@ -278,10 +278,25 @@ describe('the publisher stack', () => {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
     }
-    const functionCount = Object.keys(functionSpecs).length;
-    expect(alarms.filter((alarm) => alarm.Properties.Metrics?.some((m) => m.Expression === 'FILL(errors, 0) + FILL(throttles, 0)'))).toHaveLength(functionCount);
-    // Each function's alarm adds its own errors and throttles.
-    for (const fnId of Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>) {
+    // Every function answering through the API (each route's, and the authorizer) is covered by the
+    // API's 5xx alarm; every other one is asynchronous and has an alarm of its own.
+    const routed = new Set<string>([...routes.map((route) => route.fn), operatorAuthorizer.fn]);
+    const fnIds = Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>;
+    const ownAlarm = fnIds.filter((fnId) => !routed.has(fnId));
+    expect(ownAlarm.sort()).toEqual(['receiveMail', 'reconcilePins', 'refreshTokens', 'sweepPublishing', 'syncBoards']);
+    expect(routed.size + ownAlarm.length).toBe(fnIds.length);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: stack.getLogicalId(stack.api.httpApi.node.defaultChild as never) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarms.filter((alarm) => alarm.Properties.Metrics?.some((m) => m.Expression === 'FILL(errors, 0) + FILL(throttles, 0)'))).toHaveLength(ownAlarm.length);
+    // Each asynchronous function's alarm adds its own errors and throttles.
+    for (const fnId of ownAlarm) {
       const fnRef = stack.getLogicalId(stack.functions[fnId].fn.node.defaultChild as never);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: Match.arrayWith([
@@ -290,6 +305,8 @@ describe('the publisher stack', () => {
         ]),
       });
     }
+    // The whole set: one per asynchronous function and its failure queue, the API, stuck records and refresh problems.
+    expect(alarms).toHaveLength(ownAlarm.length * 2 + 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: STUCK_METRIC, Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 86_400, Threshold: 1 });
     // Every function that may refresh tokens (each that calls Pinterest) feeds the refresh-problem metric.
