@@ -1,10 +1,14 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { repoRoot } from './publisher-function';
 import type { PublisherFunction } from './publisher-function';
 
 export interface MailReceivingProps {
@@ -30,13 +34,15 @@ export interface MailReceivingProps {
  * for the bucket policy and the function's permission.
  *
  * SES has one active rule set per region: activating replaces whatever set is active. The activation is
- * a custom resource, made only when asked (`ACTIVATE_RECEIPT_RULE_SET=true`); deleting it (or the stack)
- * deactivates the set.
+ * a custom resource that activates the set only when asked (`ACTIVATE_RECEIPT_RULE_SET=true`), and
+ * deactivates it only while it is still the active one: when the setting goes back to `false`, and
+ * when the stack is deleted, however it was activated.
  */
 export class MailReceiving extends Construct {
   readonly ruleSetName: string;
   readonly ruleName: string;
   readonly ruleSet: ses.ReceiptRuleSet;
+  readonly activation: CustomResource;
 
   constructor(scope: Construct, id: string, props: MailReceivingProps) {
     super(scope, id);
@@ -78,32 +84,74 @@ export class MailReceiving extends Construct {
     if (policy !== undefined) rule.node.addDependency(policy);
     rule.node.addDependency(invokePermission);
 
+    // Always present, so deleting the stack deactivates the set whoever activated it (SES cannot delete
+    // an active set); it activates only when asked (infra/custom-resources/rule-set-activation.ts).
+    const activation = new CustomResource(this, 'Activation', {
+      serviceToken: activationProvider(this).serviceToken,
+      resourceType: 'Custom::ReceiptRuleSetActivation',
+      properties: { RuleSetName: this.ruleSetName, Activate: props.activate ? 'true' : 'false' },
+    });
+    // Created after the rule, and deleted before it (and so before the set).
+    activation.node.addDependency(rule);
+    this.activation = activation;
     if (props.activate) {
-      const activation = new cr.AwsCustomResource(this, 'Activate', {
-        onUpdate: {
-          service: 'SES',
-          action: 'setActiveReceiptRuleSet',
-          parameters: { RuleSetName: this.ruleSetName },
-          physicalResourceId: cr.PhysicalResourceId.of(this.ruleSetName),
-        },
-        // No name: no set is active any more (mail to the recipients is no longer received).
-        onDelete: { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} },
-        policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['ses:SetActiveReceiptRuleSet'], resources: ['*'] })]),
-        installLatestAwsSdk: false,
+      new CfnOutput(stack, 'ReceiptRuleSetReplaced', {
+        value: activation.getAttString('Replaced'),
+        description: 'The receipt rule set the activation replaced as the region\'s active one (none: none was active)',
       });
-      activation.node.addDependency(rule);
-      Validations.of(activation).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ses:SetActiveReceiptRuleSet has no resource-level permissions: IAM accepts only * for it (the one action this policy allows).',
-      });
-      // The provider CDK shares for every AwsCustomResource of the stack (a singleton at the stack's root).
-      const provider = stack.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-      if (provider !== undefined) {
-        Validations.of(provider).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: "CDK's AwsCustomResource provider (runs only on deploy, to call SetActiveReceiptRuleSet) uses the basic execution role for its own logs.",
-        });
-      }
     }
   }
+}
+
+/**
+ * The function behind the activation and CDK's provider framework around it (which answers
+ * CloudFormation), one per stack. It runs only during deploys; its role may read and set the region's
+ * active rule set and write its own logs, nothing else.
+ */
+function activationProvider(scope: Construct): cr.Provider {
+  const stack = Stack.of(scope);
+  const id = 'ReceiptRuleSetActivationProvider';
+  const existing = stack.node.tryFindChild(id);
+  if (existing instanceof cr.Provider) return existing;
+  const holder = new Construct(stack, `${id}Parts`);
+  const logGroup = new logs.LogGroup(holder, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new iam.Role(holder, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'Reads and sets the region\'s active SES receipt rule set during deploys',
+  });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:DescribeActiveReceiptRuleSet', 'ses:SetActiveReceiptRuleSet'], resources: ['*'] }));
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ses:DescribeActiveReceiptRuleSet and ses:SetActiveReceiptRuleSet have no resource-level permissions: IAM accepts only * for them (the only actions besides its own logs).',
+  });
+  const onEvent = new NodejsFunction(holder, 'Fn', {
+    entry: join(repoRoot, 'infra', 'custom-resources', 'rule-set-activation.ts'),
+    handler: 'handler',
+    projectRoot: repoRoot,
+    depsLockFilePath: join(repoRoot, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    description: 'Activates or deactivates the stack\'s SES receipt rule set (deploys only)',
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    environment: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    bundling: { minify: true, sourceMap: false, target: 'node24', format: OutputFormat.CJS, bundleAwsSDK: true },
+  });
+  // The framework's own role, instead of the AWS-managed basic execution role (which may write to any
+  // log group): its logs, and invoking the function above (the provider adds that grant).
+  const frameworkRole = new iam.Role(holder, 'FrameworkRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'CDK provider framework: invokes the rule set activation function during deploys',
+  });
+  frameworkRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  const provider = new cr.Provider(stack, id, { onEventHandler: onEvent, logGroup, frameworkOnEventRole: frameworkRole });
+  Validations.of(frameworkRole).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+    reason: "CDK's provider framework may invoke every version of the activation function (its ARN followed by :*); it invokes nothing else.",
+  });
+  return provider;
 }
