@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,10 +17,10 @@ import { tables as tableDefs, type TableName } from '../shared/tables';
 import type { PublisherFunction } from './constructs/publisher-function';
 
 export interface BindResources {
-  tables: Record<TableName, dynamodb.Table>;
+  tables: Record<TableName, dynamodb.ITable>;
   /** Prefix of every secret this deployment owns, e.g. `mdz-publisher/`. */
   secretPrefix: string;
-  bucket: s3.Bucket;
+  bucket: s3.IBucket;
   /** The verified SES identity mail is sent from (an address; its domain is granted too). */
   senderEmail: string;
   /** The support address acknowledgements and replies come from (SUPPORT_EMAIL; its domain too). */
@@ -144,9 +144,8 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
     }
     if (write.length > 0) fn.addToRolePolicy(new iam.PolicyStatement({ actions: write, resources: [table.tableArn] }));
     if (read.length > 0 && indexes.length > 0) {
-      const logicalId = stack.getLogicalId(table.node.defaultChild as CfnResource);
       acknowledge(
-        `Resource::<${logicalId}.Arn>/index/*`,
+        `Resource::${nagString(stack, table.tableArn)}/index/*`,
         `Queries the ${name} table's GSIs (${indexes.map((i) => i.name).join(', ')}), all defined in shared/tables.ts.`,
       );
     }
@@ -170,10 +169,7 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
       }),
     );
     acknowledge(
-      `Resource::arn:${nagValue(stack.partition, 'AWS::Partition')}:secretsmanager:${nagValue(stack.region, 'AWS::Region')}:${nagValue(
-        stack.account,
-        'AWS::AccountId',
-      )}:secret:${pattern}`,
+      `Resource::${nagString(stack, stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: pattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))}`,
       `Secret names carry a connection id and AWS appends a random suffix, so access is scoped to the ${scope}/ prefix.`,
     );
   }
@@ -196,9 +192,8 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
         }),
       );
     }
-    const bucketId = stack.getLogicalId(resources.bucket.node.defaultChild as CfnResource);
     acknowledge(
-      `Resource::<${bucketId}.Arn>/${prefix}*`,
+      `Resource::${nagString(stack, resources.bucket.arnForObjects(`${prefix}*`))}`,
       `Objects are keyed by SHA-256 or message id under ${prefix}; access is limited to that prefix.`,
     );
   }
@@ -243,7 +238,23 @@ export function bind(target: PublisherFunction, grants: Grants, resources: BindR
   }
 }
 
-/** How cdk-nag prints a value in a finding id: a pseudo parameter when unresolved, else the value. */
-function nagValue(value: string, pseudo: string): string {
-  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
+/**
+ * How cdk-nag prints a resource in a finding id: the resolved value with each reference as `<Id>` or
+ * `<Id.Attribute>` (pseudo parameters as `<AWS::Region>`), the parts of a join joined.
+ */
+export function nagString(stack: Stack, value: string): string {
+  const render = (resolved: unknown): string => {
+    if (typeof resolved === 'string') return resolved;
+    const node = resolved as Record<string, unknown>;
+    if (typeof node.Ref === 'string') return `<${node.Ref}>`;
+    const getAtt = node['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return `<${getAtt.join('.')}>`;
+    const join = node['Fn::Join'];
+    if (Array.isArray(join)) {
+      const [separator, parts] = join as [string, unknown[]];
+      return parts.map(render).join(separator);
+    }
+    return JSON.stringify(resolved);
+  };
+  return render(stack.resolve(value));
 }

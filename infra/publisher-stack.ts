@@ -1,15 +1,19 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
 import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../shared/metrics';
 import { functionSpecs, schedules, type FunctionId, type FunctionSpec } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
+import { tableList, type TableName } from '../shared/tables';
 import { bind, invokedFunctionName, invokedFunctions } from './bind';
+import { dataNames, dataStackName, PublisherDataStack } from './data-stack';
 import { Api } from './constructs/api';
-import { Data, bucketPrefixes } from './constructs/data';
-import { MailReceiving } from './constructs/mail-receiving';
+import { bucketPrefixes, type Data } from './constructs/data';
+import { MailReceiving, sesStoresInboundMail } from './constructs/mail-receiving';
 import { Operations } from './constructs/operations';
 import { PublisherFunction } from './constructs/publisher-function';
 import { Schedules } from './constructs/schedules';
@@ -43,9 +47,20 @@ function validateSettings(raw: Record<string, string>) {
   return loadSettings({ PUBLIC_BASE_URL: 'https://placeholder.invalid', ...raw });
 }
 
+/**
+ * The product: every function, the API, the schedules, mail receiving and the alarms. Its data (tables
+ * and bucket) lives in a stack of its own beside it (infra/data-stack.ts, named `<id>-Data`), which this
+ * constructor creates in the same app, so a teardown of the product keeps the data and the next deploy
+ * takes it back.
+ */
 export class PublisherStack extends Stack {
   readonly api: Api;
+  readonly dataStack: PublisherDataStack;
+  /** The data stack's tables and bucket (to read its template by); the functions use `tables` and `bucket`. */
   readonly data: Data;
+  /** The tables and the bucket as this stack refers to them: by their fixed names. */
+  readonly tables: Record<TableName, dynamodb.ITable>;
+  readonly bucket: s3.IBucket;
   readonly mail: MailReceiving;
   readonly operations: Operations;
   readonly functions: Record<FunctionId, PublisherFunction>;
@@ -61,12 +76,27 @@ export class PublisherStack extends Stack {
     const logRetention = retentionFor(settings.RETENTION_SECURITY_LOG_DAYS);
 
     const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
-    this.data = new Data(this, 'Data', {
-      secretPrefix,
-      mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
-      quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
-      exportRetentionDays: settings.RETENTION_EXPORT_DAYS,
+    const names = dataNames(id, this.account, this.region);
+    this.dataStack = new PublisherDataStack(scope, dataStackName(id), {
+      ...(props.env === undefined ? {} : { env: props.env }),
+      description: `${props.description ?? id}: data (tables and bucket, kept when the product stack is torn down)`,
+      data: {
+        names,
+        mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
+        quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
+        exportRetentionDays: settings.RETENTION_EXPORT_DAYS,
+        bucketStatements: [sesStoresInboundMail(`arn:${Aws.PARTITION}:s3:::${names.bucket}`, bucketPrefixes.mail, id)],
+      },
     });
+    this.addStackDependency(this.dataStack, 'its functions use the tables and the bucket, and SES needs the bucket policy before the receipt rule');
+    this.data = this.dataStack.data;
+    this.tables = Object.fromEntries(
+      tableList.map((def) => [
+        def.name,
+        dynamodb.Table.fromTableAttributes(this, `${def.name}Table`, { tableName: names.tables[def.name], globalIndexes: def.indexes.map((index) => index.name) }),
+      ]),
+    ) as Record<TableName, dynamodb.ITable>;
+    this.bucket = s3.Bucket.fromBucketName(this, 'DataBucket', names.bucket);
     // Every function first, then the grants: an `invokes` grant names another function (or itself).
     // A function something invokes gets a fixed name, which its callers' grants and bindings use.
     const invoked = new Set(invokedFunctions(functionSpecs));
@@ -88,8 +118,8 @@ export class PublisherStack extends Stack {
       });
     }
     const resources = {
-      tables: this.data.tables,
-      bucket: this.data.bucket,
+      tables: this.tables,
+      bucket: this.bucket,
       secretPrefix,
       senderEmail: settings.SENDER_EMAIL,
       supportEmail: settings.SUPPORT_EMAIL,
@@ -109,7 +139,7 @@ export class PublisherStack extends Stack {
     this.api = new Api(this, 'Api', { functions: built, logRetention });
     this.mail = new MailReceiving(this, 'MailReceiving', {
       recipients: (settings.RECEIVE_MAIL_FOR ?? settings.SUPPORT_EMAIL).split(',').map((part) => part.trim()),
-      bucket: this.data.bucket,
+      bucket: this.bucket,
       objectKeyPrefix: bucketPrefixes.mail,
       receiver: built.receiveMail,
       activate: settings.ACTIVATE_RECEIPT_RULE_SET,

@@ -14,7 +14,7 @@ import type { PublisherFunction } from './publisher-function';
 export interface MailReceivingProps {
   /** The addresses (or domains) the rule accepts mail for. */
   recipients: readonly string[];
-  bucket: s3.Bucket;
+  bucket: s3.IBucket;
   /** Where the raw message goes (`mail/inbound/`): receiveMail reads it there by the SES message id. */
   objectKeyPrefix: string;
   /** The inbound mail function, invoked asynchronously after the object is stored. */
@@ -23,15 +23,40 @@ export interface MailReceivingProps {
   activate: boolean;
 }
 
+/** The rule set and rule names of a product stack (fixed: the bucket policy and the permission name the rule). */
+export const receiptRuleNames = (stackName: string) => ({ ruleSet: `${stackName}-inbound`, rule: `${stackName}-support` });
+
+/** The ARN of the stack's receipt rule, built from the fixed names (no reference, so no cycle and no cross-stack link). */
+export function receiptRuleArn(stackName: string): string {
+  const names = receiptRuleNames(stackName);
+  return `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:receipt-rule-set/${names.ruleSet}:receipt-rule/${names.rule}`;
+}
+
+/**
+ * The data bucket's statement letting SES store inbound mail under `prefix`, for this account and the
+ * product stack's receipt rule only. SES checks it when the rule is created: the data stack, which holds
+ * the bucket and so this statement, deploys before the product stack.
+ */
+export function sesStoresInboundMail(bucketArn: string, prefix: string, productStackName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'SesStoresInboundMail',
+    principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [`${bucketArn}/${prefix}*`],
+    conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': receiptRuleArn(productStackName) } },
+  });
+}
+
 /**
  * Receiving support mail with SES: a receipt rule set of its own with one rule for the recipients —
  * spam and virus scanning on, TLS required — that stores the raw message under `mail/inbound/` in the
  * data bucket, then invokes the inbound function asynchronously with SES's event.
  *
- * The bucket policy lets SES write there only for this account and this rule, whose ARN is built from
- * the fixed names (a reference to the rule would make the rule, which must wait for the policy, and the
- * policy depend on each other). SES checks both permissions when the rule is created, so the rule waits
- * for the bucket policy and the function's permission.
+ * The bucket policy (the data stack's: `sesStoresInboundMail`) lets SES write there only for this
+ * account and this rule, and the function's permission only lets this rule invoke it: both name the
+ * rule's ARN built from the fixed names (a reference to the rule would make the rule, which must wait for
+ * them, and them depend on each other). SES checks both when the rule is created, so the rule waits for
+ * the permission, and the data stack deploys first.
  *
  * SES has one active rule set per region: activating replaces whatever set is active. The activation is
  * a custom resource that activates the set only when asked (`ACTIVATE_RECEIPT_RULE_SET=true`), and
@@ -47,19 +72,10 @@ export class MailReceiving extends Construct {
   constructor(scope: Construct, id: string, props: MailReceivingProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.ruleSetName = `${stack.stackName}-inbound`;
-    this.ruleName = `${stack.stackName}-support`;
-    const ruleArn = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:receipt-rule-set/${this.ruleSetName}:receipt-rule/${this.ruleName}`;
-
-    props.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'SesStoresInboundMail',
-        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
-        actions: ['s3:PutObject'],
-        resources: [props.bucket.arnForObjects(`${props.objectKeyPrefix}*`)],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': ruleArn } },
-      }),
-    );
+    const names = receiptRuleNames(stack.stackName);
+    this.ruleSetName = names.ruleSet;
+    this.ruleName = names.rule;
+    const ruleArn = receiptRuleArn(stack.stackName);
     const invokePermission = new lambda.CfnPermission(this, 'SesInvokesReceiver', {
       action: 'lambda:InvokeFunction',
       functionName: props.receiver.fn.functionArn,
@@ -80,8 +96,8 @@ export class MailReceiving extends Construct {
         { bind: () => ({ lambdaAction: { functionArn: props.receiver.fn.functionArn, invocationType: 'Event' } }) },
       ],
     });
-    const policy = props.bucket.policy;
-    if (policy !== undefined) rule.node.addDependency(policy);
+    // The bucket policy letting SES store the message is the data stack's (sesStoresInboundMail), which
+    // deploys first.
     rule.node.addDependency(invokePermission);
 
     // Always present, so deleting the stack deactivates the set whoever activated it (SES cannot delete

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { testApp } from '../support/cdk';
 import { bind, invokedFunctionName, invokedFunctions } from '../../infra/bind';
 import { Data } from '../../infra/constructs/data';
+import { dataNames } from '../../infra/data-stack';
 import { PublisherFunction } from '../../infra/constructs/publisher-function';
 import type { FunctionSpec, Grants, Permission, TablePermission } from '../../shared/routes';
 
@@ -17,7 +18,7 @@ function build(grants: Grants) {
   const spec: FunctionSpec = { entry: 'functions/get-health.ts', description: 'bind probe', memoryMb: 256, timeoutSeconds: 5, grants };
   const app = testApp();
   const stack = new Stack(app, 'Bind', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
+  const data = new Data(stack, 'Data', { names: dataNames(stack.stackName), mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
   const target = new PublisherFunction(stack, 'Probe', { spec, settings: {}, logRetention: logs.RetentionDays.THREE_MONTHS });
   bind(target, spec.grants, {
     tables: data.tables,
@@ -158,7 +159,7 @@ describe('bind: invokes (Lambda InvokeFunction on exactly the named functions)',
   function buildInvokers(specs: Record<string, Grants> = { job: { invokes: ['job'] }, starter: { invokes: ['job'] }, bystander: {} }) {
     const app = testApp();
     const stack = new Stack(app, 'Invokes', { env: { account: '111122223333', region: 'eu-west-1' } });
-    const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
+    const data = new Data(stack, 'Data', { names: dataNames(stack.stackName), mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
     const invoked = new Set(invokedFunctions(Object.fromEntries(Object.entries(specs).map(([id, grants]) => [id, { grants }]))));
     const functions = Object.fromEntries(
       Object.entries(specs).map(([id, grants]) => [
@@ -230,7 +231,7 @@ describe('bind: invokes (Lambda InvokeFunction on exactly the named functions)',
   it('refuses to bind an invoke target built without a fixed name, and a name Lambda would refuse', () => {
     const app = testApp();
     const stack = new Stack(app, 'Unnamed');
-    const data = new Data(stack, 'Data', { secretPrefix: 'mdz-publisher/', mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
+    const data = new Data(stack, 'Data', { names: dataNames(stack.stackName), mailRetentionDays: 365, quarantineRetentionDays: 30, exportRetentionDays: 7 });
     const job = new PublisherFunction(stack, 'job', { spec: specOf({}), settings: {}, logRetention: logs.RetentionDays.THREE_MONTHS });
     const resources = { tables: data.tables, bucket: data.bucket, secretPrefix: 'p/', senderEmail: 'info@ecooffice.net', supportEmail: 'help@support.ecooffice.test', functions: { job } };
     expect(() => {

@@ -538,28 +538,29 @@ describe('the synthesized policies', () => {
   const template = Template.fromStack(stack);
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as PolicyResource[];
   const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
-  const tableIds = new Map((Object.keys(tableDefs) as TableName[]).map((name) => [logicalId(stack.data.tables[name]), name]));
+  const tableArns = new Map((Object.keys(tableDefs) as TableName[]).map((name) => [JSON.stringify(stack.resolve(stack.tables[name].tableArn)), name]));
+  const bucketGrantPrefixes = [...new Set(Object.values(functionSpecs).flatMap((spec) => Object.keys((spec.grants).bucket ?? {})))];
 
   /** A readable name for a statement's resource: `table:audit`, `table:audit/index`, `secret:keys`, `logs`. */
   function resourceName(fnId: FunctionId, resource: unknown): string {
     const text = JSON.stringify(resource);
     const secret = /secret:mdz-publisher\/(\w+)\/\*/.exec(text);
     if (secret) return `secret:${secret[1] ?? ''}`;
-    for (const [id, name] of tableIds) {
-      if (text === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })) return `table:${name}`;
-      if (text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `table:${name}/index`;
+    // The tables and the bucket are the data stack's: named by their fixed names' ARNs.
+    for (const [arn, name] of tableArns) {
+      if (text === arn) return `table:${name}`;
+      if (text === JSON.stringify(stack.resolve(`${stack.tables[name].tableArn}/index/*`))) return `table:${name}/index`;
     }
     if (text === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions[fnId].logGroup), 'Arn'] })) return 'logs';
     const failures = stack.functions[fnId].failures;
     if (failures !== undefined && text === JSON.stringify({ 'Fn::GetAtt': [logicalId(failures), 'Arn'] })) return 'failures';
     const identity = /:ses:.*:identity\/([^"]+)"/.exec(text);
     if (identity) return `ses:identity/${identity[1] ?? ''}`;
-    const bucketId = logicalId(stack.data.bucket);
-    if (text === JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] })) return 'bucket';
-    const objects = new RegExp(`^\\{"Fn::Join":\\["",\\[\\{"Fn::GetAtt":\\["${bucketId}","Arn"\\]\\},"/(.*)\\*"\\]\\]\\}$`).exec(text);
-    if (objects) return `bucket:${objects[1] ?? ''}`;
+    if (text === JSON.stringify(stack.resolve(stack.bucket.bucketArn))) return 'bucket';
+    const prefix = bucketGrantPrefixes.find((candidate) => text === JSON.stringify(stack.resolve(stack.bucket.arnForObjects(`${candidate}*`))));
+    if (prefix !== undefined) return `bucket:${prefix}`;
     const invoked = /:lambda:.*:function:([\w-]+)"/.exec(text);
-    const target = (Object.keys(functionSpecs) as FunctionId[]).find((id) => stack.functions[id].physicalName === invoked?.[1]);
+    const target = invoked === null ? undefined : (Object.keys(functionSpecs) as FunctionId[]).find((id) => stack.functions[id].physicalName === invoked[1]);
     if (target !== undefined) return `function:${target}`;
     return text;
   }

@@ -19,6 +19,7 @@ describe('the publisher stack', () => {
   const app = testApp();
   const stack = new PublisherStack(app, 'Test', { settings });
   const template = Template.fromStack(stack);
+  const dataTemplate = Template.fromStack(stack.dataStack);
   const ruleArn = {
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':receipt-rule-set/Test-inbound:receipt-rule/Test-support']],
   };
@@ -28,9 +29,10 @@ describe('the publisher stack', () => {
   });
 
   it('creates the three tables from the table module with TTL, PITR and every GSI', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', tableList.length);
+    dataTemplate.resourceCountIs('AWS::DynamoDB::Table', tableList.length);
     for (const def of tableList) {
-      template.hasResourceProperties('AWS::DynamoDB::Table', {
+      dataTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `Test-${def.name}`,
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -53,7 +55,47 @@ describe('the publisher stack', () => {
             }),
       });
     }
-    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    dataTemplate.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('keeps the data in a stack of its own under fixed names, which the product stack names without a cross-stack reference', () => {
+    expect(stack.dataStack.stackName).toBe('Test-Data');
+    expect(stack.dataStack.terminationProtection).toBe(true);
+    expect(stack.dependencies).toEqual([stack.dataStack]);
+    // Tables and bucket are the data stack's only; the product stack has none.
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket']) template.resourceCountIs(type, 0);
+    expect(Object.keys(dataTemplate.toJSON().Resources as object).sort()).toEqual(
+      [...tableList.map((def) => stack.dataStack.getLogicalId(stack.data.tables[def.name].node.defaultChild as never)), stack.dataStack.getLogicalId(stack.data.bucket.node.defaultChild as never), stack.dataStack.getLogicalId(stack.data.bucket.policy?.node.defaultChild as never)].sort(),
+    );
+    dataTemplate.hasResourceProperties('AWS::S3::Bucket', { BucketName: { 'Fn::Join': ['', ['test-data-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] } });
+    dataTemplate.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    // No export, import or stack output links the two: tearing the product down and deploying it again
+    // finds the same tables and bucket by their names.
+    const productText = JSON.stringify(template.toJSON());
+    expect(productText).not.toMatch(/Fn::ImportValue|Fn::GetStackOutput/);
+    expect(dataTemplate.toJSON().Outputs).toBeUndefined();
+    expect(productText).toContain('"Test-workflow"');
+    // The bucket name includes the account and region (bucket names are global); a stack name that cannot name it fails synth.
+    expect(() => new PublisherStack(testApp(), 'A-Stack-Name-Much-Too-Long-For-A-Bucket', { settings })).toThrow(/data bucket.*shorter/);
+  });
+
+  it('names the data with plain strings when the account and region are known (as on a deploy), so a new data stack can take back retained tables and bucket', () => {
+    // CloudFormation's automatic import (`cdk deploy --import-existing-resources`) takes back a resource
+    // only if its name is a plain string in the template and its DeletionPolicy is Retain.
+    const concrete = new PublisherStack(testApp(), 'Live', { settings, env: { account: '111122223333', region: 'eu-west-1' } });
+    const data = Template.fromStack(concrete.dataStack).toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, unknown> }>;
+    const named = Object.values(data).filter((resource) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(resource.Type));
+    expect(named.map((resource) => resource.Properties.TableName ?? resource.Properties.BucketName).sort()).toEqual([
+      'Live-audit',
+      'Live-state',
+      'Live-workflow',
+      'live-data-111122223333-eu-west-1',
+    ]);
+    for (const resource of named) expect(resource.DeletionPolicy).toBe('Retain');
+    // The product stack names the same bucket and tables.
+    const product = Template.fromStack(concrete);
+    product.hasResourceProperties('AWS::SES::ReceiptRule', { Rule: Match.objectLike({ Actions: Match.arrayWith([{ S3Action: { BucketName: 'live-data-111122223333-eu-west-1', ObjectKeyPrefix: 'mail/inbound/' } }]) }) });
+    product.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WORKFLOW_TABLE: 'Live-workflow' }) } });
   });
 
   it('builds one Lambda per function spec: Node.js 24, arm64, its memory and timeout', () => {
@@ -135,10 +177,10 @@ describe('the publisher stack', () => {
 
   it('lets the functions behind per-client-limited routes count in the state table', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>;
-    const stateTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.includes('State')) ?? 'none';
+    const stateTable = /:table\/Test-state["/]/;
     for (const route of routes.filter((r) => r.clientLimit !== undefined)) {
       const statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(`${route.fn}Role`))).flatMap((p) => p.Properties.PolicyDocument.Statement);
-      const onState = statements.filter((st) => JSON.stringify(st.Resource).includes(stateTable)).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      const onState = statements.filter((st) => stateTable.test(JSON.stringify(st.Resource))).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
       expect({ fn: route.fn, canCount: onState.includes('dynamodb:UpdateItem') }).toEqual({ fn: route.fn, canCount: true });
     }
   });
@@ -183,7 +225,7 @@ describe('the publisher stack', () => {
 
   it('receives support mail: its own rule set, one rule for SUPPORT_EMAIL with scanning and TLS, the raw message under mail/inbound/, then receiveMail asynchronously', () => {
     const fnId = stack.getLogicalId(stack.functions.receiveMail.fn.node.defaultChild as never);
-    const bucketId = stack.getLogicalId(stack.data.bucket.node.defaultChild as never);
+    const bucketName = { 'Fn::Join': ['', ['test-data-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] };
     template.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'Test-inbound' });
     template.hasResourceProperties('AWS::SES::ReceiptRule', {
       RuleSetName: { Ref: Match.anyValue() },
@@ -194,30 +236,31 @@ describe('the publisher stack', () => {
         ScanEnabled: true,
         TlsPolicy: 'Require',
         Actions: [
-          { S3Action: { BucketName: { Ref: bucketId }, ObjectKeyPrefix: 'mail/inbound/' } },
+          { S3Action: { BucketName: bucketName, ObjectKeyPrefix: 'mail/inbound/' } },
           { LambdaAction: { FunctionArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, InvocationType: 'Event' } },
         ],
       },
     });
-    // SES may write under mail/inbound/ only, for this account and this rule (its ARN from fixed names).
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    // SES may write under mail/inbound/ only, for this account and this rule (its ARN from fixed names):
+    // the data stack's bucket policy.
+    dataTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'ses.amazonaws.com' },
             Action: 's3:PutObject',
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/mail/inbound/*']] },
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::test-data-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/mail/inbound/*']] },
             Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': ruleArn } },
           }),
         ]),
       },
     });
-    // The rule waits for both permissions (SES checks them when the rule is created); nothing waits for the rule.
+    // The rule waits for both permissions (SES checks them when the rule is created): the function's in
+    // this stack, the bucket policy in the data stack, which deploys first.
     const rule = Object.entries(template.findResources('AWS::SES::ReceiptRule'))[0]?.[1] as { DependsOn?: string[] };
-    const policyId = stack.getLogicalId(stack.data.bucket.policy?.node.defaultChild as never);
-    expect(rule.DependsOn).toEqual(expect.arrayContaining([policyId]));
     expect(rule.DependsOn?.some((id) => id.includes('SesInvokesReceiver'))).toBe(true);
+    expect(stack.dependencies).toContain(stack.dataStack);
     // Off by default: the activation resource is there (to deactivate the set on delete, however it was
     // activated) but does not activate it; it is created after the rule and so deleted before it.
     template.resourceCountIs('Custom::AWS', 0);
@@ -339,7 +382,8 @@ describe('the publisher stack', () => {
 
   it('creates no secret: every secret value is set after deploy (npm run setup, npm run set-pinterest-app), never in the template', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const text = JSON.stringify(template.toJSON());
+    dataTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const text = JSON.stringify([template.toJSON(), dataTemplate.toJSON()]);
     expect(text).not.toMatch(/SecretString|GenerateSecretString|clientSecret|hashingKey"/);
   });
 
@@ -349,11 +393,11 @@ describe('the publisher stack', () => {
     >;
     const statementsOf = (fnId: string) =>
       policies.filter(([, p]) => p.Properties.Roles.some((r) => r.Ref.startsWith(`${fnId}Role`))).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-    const auditTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.includes('Audit')) ?? 'none';
+    const auditTable = /:table\/Test-audit["/]/;
     const secretReaders = (scope: string) =>
       Object.keys(functionSpecs).filter((fnId) => statementsOf(fnId).some((st) => JSON.stringify(st.Resource).includes(`secret:mdz-publisher/${scope}/*`)));
     for (const fnId of Object.keys(functionSpecs)) {
-      const onAudit = statementsOf(fnId).filter((st) => JSON.stringify(st.Resource).includes(auditTable));
+      const onAudit = statementsOf(fnId).filter((st) => auditTable.test(JSON.stringify(st.Resource)));
       const actions = onAudit.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
       // The security log is append-only for every function but the privacy requests' (pseudonymising entries).
       const writes = fnId === 'handlePrivacyRequest' ? ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] : [];
@@ -383,7 +427,7 @@ describe('the publisher stack', () => {
   });
 
   it('keeps the data bucket private and TLS-only', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
+    dataTemplate.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -391,7 +435,7 @@ describe('the publisher stack', () => {
         RestrictPublicBuckets: true,
       },
     });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    dataTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -401,7 +445,7 @@ describe('the publisher stack', () => {
   });
 
   it('expires raw mail, quarantined mail and privacy exports by lifecycle rules of their retention settings', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
+    dataTemplate.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'mail/inbound/', ExpirationInDays: 365, Status: 'Enabled' }),
@@ -411,7 +455,7 @@ describe('the publisher stack', () => {
       },
     });
     const configured = Template.fromStack(
-      new PublisherStack(testApp(), 'Retentions', { settings: { ...settings, RETENTION_SUPPORT_DAYS: '200', RETENTION_QUARANTINE_DAYS: '12', RETENTION_EXPORT_DAYS: '3' } }),
+      new PublisherStack(testApp(), 'Retentions', { settings: { ...settings, RETENTION_SUPPORT_DAYS: '200', RETENTION_QUARANTINE_DAYS: '12', RETENTION_EXPORT_DAYS: '3' } }).dataStack,
     );
     configured.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
