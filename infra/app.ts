@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { settingsSchema } from '../shared/config';
+import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { PublisherStack } from './publisher-stack';
 
 /**
@@ -11,6 +12,12 @@ import { PublisherStack } from './publisher-stack';
  */
 const contextSchema = z.object({
   stackName: z.string().min(1).default('MiraDigitalZenPublisher'),
+  // Every secret of the deployment is named under it: a second deployment in the same account and
+  // region needs its own (and the set-up scripts its `--prefix`).
+  secretPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/, 'secretPrefix: letters, digits and _+=.@- in /-separated parts, ending with /')
+    .default(DEFAULT_SECRET_PREFIX),
   settings: z.record(z.string(), z.string()).default({}),
 });
 
@@ -25,6 +32,7 @@ const fromEnv = Object.fromEntries(
 
 new PublisherStack(app, context.stackName, {
   settings: { ...context.settings, ...fromEnv },
+  secretPrefix: context.secretPrefix,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'MiraDigitalZen Publisher: approval-gated Pinterest publisher',
 });

@@ -9,35 +9,25 @@
  * A rotated credential keeps working until API Gateway's authorizer cache expires (30 s).
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { operatorAuthorizer } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
-import { localStackUnreachable } from './local-stack';
-import { secretStoreFor } from './secrets-client';
+import { runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      local: { type: 'boolean', default: false },
-      region: { type: 'string' },
-      prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX },
-      credential: { type: 'string' },
-    },
-  });
-  const store = secretStoreFor({ local: values.local, region: values.region });
-  const name = secretNames(values.prefix).operatorCredential;
-  const credential = values.credential ?? randomBytes(32).toString('base64url');
+async function main(): Promise<number> {
+  const args = secretsScriptArgs(process.argv.slice(2), { command: 'operator-credential', options: ['credential'] }, DEFAULT_SECRET_PREFIX);
+  if (typeof args === 'number') return args;
+  const given = args.extra.credential;
+  const store = secretStoreFor(args);
+  const name = secretNames(args.prefix).operatorCredential;
+  const credential = given ?? randomBytes(32).toString('base64url');
   const record = hashOperatorCredential(credential, new Date());
   if ((await store.get(name, operatorCredentialRecord)) === undefined) await store.create(name, record, 'Operator credential hash');
   else await store.put(name, record);
   console.log(`Stored the hash in ${name}.`);
-  if (values.credential === undefined) console.log(`Operator credential (shown once):\n  ${credential}`);
+  if (given === undefined) console.log(`Operator credential (shown once):\n  ${credential}`);
   console.log(`The previous credential keeps working for up to ${String(operatorAuthorizer.cacheTtlSeconds)} s (the authorizer's cache).`);
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  const port = process.env.SECRETS_MANAGER_PORT ?? '4584';
-  console.error(localStackUnreachable(error, 'SECRETS_MANAGER_PORT', port) ?? (error instanceof Error ? error.message : String(error)));
-  process.exit(1);
-});
+runSecretsScript(main);

@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseArgs } from 'node:util';
 import { SecretStore } from '../shared/adapters/secret-store';
 import { systemClock } from '../shared/domain/time';
 import { localStackUnreachable } from './local-stack';
@@ -35,4 +36,63 @@ export function runSecretsScript(main: () => Promise<number>): void {
       process.exitCode = 1;
     },
   );
+}
+
+export interface SecretsScriptArgs {
+  local: boolean;
+  region?: string | undefined;
+  prefix: string;
+  /** The script's own string options, by name. */
+  extra: Record<string, string | undefined>;
+}
+
+/**
+ * The arguments every set-up script shares: `--region <region>` (or AWS_REGION) for AWS, or `--local`
+ * for `npm start`, never both; `--prefix`; `--help`. Answers the arguments, or the exit code after
+ * printing the usage line: 0 for `--help`, 2 for a usage problem.
+ */
+export function secretsScriptArgs(
+  argv: readonly string[],
+  usage: { command: string; more?: string; options?: readonly string[] },
+  defaultPrefix: string,
+): SecretsScriptArgs | number {
+  const line = `Usage: npm run ${usage.command} -- --region <region> [--prefix ${defaultPrefix}]${(usage.options ?? []).map((name) => ` [--${name} <value>]`).join('')}   (the region the stack is deployed in; or --local for npm start)${usage.more === undefined ? '' : `; ${usage.more}`}`;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        region: { type: 'string' },
+        prefix: { type: 'string', default: defaultPrefix },
+        local: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+        ...Object.fromEntries((usage.options ?? []).map((name) => [name, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${line}`);
+    return 2;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help === true) {
+    console.log(line);
+    return 0;
+  }
+  const local = values.local === true;
+  const region = typeof values.region === 'string' ? values.region : undefined;
+  if (local && region !== undefined) {
+    console.error(`--local and --region name two different places: give one.\n${line}`);
+    return 2;
+  }
+  if (!local && region === undefined && (process.env.AWS_REGION ?? '') === '') {
+    console.error(line);
+    return 2;
+  }
+  const extra = Object.fromEntries((usage.options ?? []).map((name) => [name, typeof values[name] === 'string' ? values[name] : undefined]));
+  return { local, region, prefix: String(values.prefix), extra };
+}
+
+/** How to name the same place to another set-up script: `--local`, or `--region <region>`. */
+export function placeArgs(args: { local: boolean; region?: string | undefined }): string {
+  return args.local ? '--local' : `--region ${args.region ?? process.env.AWS_REGION ?? '<region>'}`;
 }

@@ -6,11 +6,10 @@
  */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { seedPinterestApp } from '../local/boot';
 import { appCredentialsSchema, type AppCredentials } from '../shared/domain/pinterest-api';
 import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
-import { runSecretsScript, secretStoreFor } from './secrets-client';
+import { runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -61,17 +60,8 @@ async function prompt(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  let values: { region?: string; prefix: string; local: boolean };
-  try {
-    ({ values } = parseArgs({ options: { region: { type: 'string' }, prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX }, local: { type: 'boolean', default: false } } }));
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\nUsage: npm run set-pinterest-app -- --region <region> [--prefix mdz-publisher/]   (or --local); the id and secret from the prompt or stdin`);
-    return 2;
-  }
-  if (!values.local && values.region === undefined && process.env.AWS_REGION === undefined) {
-    console.error('Usage: npm run set-pinterest-app -- --region <region> [--prefix mdz-publisher/]   (or --local); the id and secret from the prompt or stdin');
-    return 2;
-  }
+  const values = secretsScriptArgs(process.argv.slice(2), { command: 'set-pinterest-app', more: 'the id and secret from the prompt or stdin' }, DEFAULT_SECRET_PREFIX);
+  if (typeof values === 'number') return values;
   const app = parseAppCredentials(process.stdin.isTTY ? await prompt() : await readStdin());
   if (app === undefined) {
     console.error('Give the app id and the app secret: {"clientId":"…","clientSecret":"…"} or the two on separate lines (both from My apps on developers.pinterest.com).');

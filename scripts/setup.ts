@@ -10,13 +10,12 @@
  * again changes nothing. `--local` works against `npm start`.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { appCredentialsSchema } from '../shared/domain/pinterest-api';
 import { DEFAULT_SECRET_PREFIX, hashingKeySecret, secretNames } from '../shared/secrets';
-import { runSecretsScript, secretStoreFor } from './secrets-client';
+import { placeArgs, runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
 /** A secret's value as stored; a secret marked for deletion is a usage problem with the command that fixes it. */
 async function read(store: SecretStore, name: string): Promise<unknown> {
@@ -31,17 +30,8 @@ async function read(store: SecretStore, name: string): Promise<unknown> {
 }
 
 async function main(): Promise<number> {
-  let values: { region?: string; prefix: string; local: boolean };
-  try {
-    ({ values } = parseArgs({ options: { region: { type: 'string' }, prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX }, local: { type: 'boolean', default: false } } }));
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\nUsage: npm run setup -- --region <region> [--prefix mdz-publisher/]   (or --local for npm start)`);
-    return 2;
-  }
-  if (!values.local && values.region === undefined && process.env.AWS_REGION === undefined) {
-    console.error('Usage: npm run setup -- --region <region> [--prefix mdz-publisher/]   (the region the stack is deployed in; or --local for npm start)');
-    return 2;
-  }
+  const values = secretsScriptArgs(process.argv.slice(2), { command: 'setup' }, DEFAULT_SECRET_PREFIX);
+  if (typeof values === 'number') return values;
   const store = secretStoreFor({ local: values.local, region: values.region });
   const names = secretNames(values.prefix);
 
@@ -62,7 +52,7 @@ async function main(): Promise<number> {
   // The operator credential: kept when a usable hash is stored; otherwise a new one, shown once.
   const stored = await read(store, names.operatorCredential);
   if (stored !== undefined && operatorCredentialRecord.safeParse(stored).success) {
-    console.log(`Operator credential: kept (${names.operatorCredential}); rotate it with npm run operator-credential -- --region <region>.`);
+    console.log(`Operator credential: kept (${names.operatorCredential}); rotate it with npm run operator-credential -- ${placeArgs(values)}.`);
   } else {
     const credential = randomBytes(32).toString('base64url');
     const record = hashOperatorCredential(credential, new Date());
@@ -75,7 +65,7 @@ async function main(): Promise<number> {
   console.log(
     app.success
       ? `Pinterest app credentials: set (${names.pinterestApp}).`
-      : `Pinterest app credentials: not set. Next: npm run set-pinterest-app -- ${values.local ? '--local' : `--region ${values.region ?? process.env.AWS_REGION ?? ''}`}`,
+      : `Pinterest app credentials: not set. Next: npm run set-pinterest-app -- ${placeArgs(values)}`,
   );
   return 0;
 }

@@ -62,7 +62,11 @@ export async function smoke(base: string, credential: string | undefined): Promi
   const operator = { authorization: `Bearer ${credential}`, 'content-type': 'application/json' };
   const account = await request(`${base}/account`, { headers: operator });
   check('GET /account with the operator credential', account.status === 200, account.status === 200 ? 'answered 200' : `answered ${String(account.status)}: ${await said(account)}`);
-  if (account.status === 403) next.push('The credential was refused: use the one npm run setup printed, or rotate it (npm run operator-credential -- --region <region>) and use the new one.');
+  if (account.status === 403) {
+    // A loopback address is `npm start`: the local stack's own secrets.
+    const local = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(base).hostname);
+    next.push(`The credential was refused: use the one npm run setup printed, or rotate it (npm run operator-credential -- ${local ? '--local' : '--region <region>'}) and use the new one.`);
+  }
 
   const link = await request(`${base}/oauth/start`, { method: 'POST', headers: operator, body: JSON.stringify({ environment: 'sandbox' }) });
   if (link.status !== 201) {

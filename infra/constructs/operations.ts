@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -62,7 +62,8 @@ export class Operations extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.notifyEmail));
     const action = new cwActions.SnsAction(this.topic);
     const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
-      const made = new cloudwatch.Alarm(this, name, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
+      // Named after the stack and what it watches: the name is the subject of the mail.
+      const made = new cloudwatch.Alarm(this, name, { alarmName: `${Stack.of(this).stackName}-${name}`, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
       made.addAlarmAction(action);
       made.addOkAction(action);
       this.alarms.push(made);

@@ -74,7 +74,8 @@ describe('npm run smoke against the local stack', () => {
     const run = await smoke([stack.urls.api], { OPERATOR_CREDENTIAL: 'not-the-operator-credential-0123456789' });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAIL GET /account with the operator credential: answered 403');
-    expect(run.stdout).toContain('npm run operator-credential -- --region');
+    // The local stack's address: the local command.
+    expect(run.stdout).toContain('npm run operator-credential -- --local)');
   });
 
   it('says when the API cannot be reached (exit 1), and how to call it (exit 2)', async () => {

@@ -363,8 +363,13 @@ describe('the publisher stack', () => {
         ]),
       });
     }
-    // The whole set: one per asynchronous function and its failure queue, the API, stuck records and refresh problems.
+    // The whole set: one per asynchronous function and its failure queue, the API, stuck records and
+    // refresh problems, each named after the stack and what it watches (the subject of its mail).
     expect(alarms).toHaveLength(ownAlarm.length * 2 + 3);
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => (alarm as { Properties: { AlarmName: string } }).Properties.AlarmName);
+    expect(names.sort()).toEqual(
+      ['Test-ApiServerErrors', 'Test-StuckPinRecords', 'Test-TokenRefreshProblems', ...ownAlarm.flatMap((fnId) => [`Test-${fnId}Errors`, `Test-${fnId}FailedEvents`])].sort(),
+    );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: STUCK_METRIC, Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 86_400, Threshold: 1 });
     // Every function that may refresh tokens (each that calls Pinterest) feeds the refresh-problem metric.

@@ -81,6 +81,45 @@ describe('npm run setup', () => {
   });
 });
 
+describe('the set-up scripts’ arguments', () => {
+  const scripts = ['setup', 'set-pinterest-app', 'operator-credential'];
+
+  it.each(scripts)('%s: --help prints the usage and exits 0, changing nothing', async (script) => {
+    const help = await run(script, ['--help', '--prefix', `${uniquePrefix('help')}/`]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`Usage: npm run ${script} -- --region <region>`);
+    expect(help.stdout).toContain('--local');
+  });
+
+  it.each(scripts)('%s: --local and --region together, or an unknown option, are a usage error (exit 2) that changes nothing', async (script) => {
+    const scoped = `${uniquePrefix('usage')}/`;
+    const both = await run(script, ['--local', '--region', 'us-east-1', '--prefix', scoped]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--local and --region name two different places');
+    const unknown = await run(script, ['--regoin', 'us-east-1', '--prefix', scoped]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`Usage: npm run ${script}`);
+    await expect(store.get(secretNames(scoped).operatorCredential, z.unknown())).resolves.toBeUndefined();
+    await expect(store.get(secretNames(scoped).hashingKey, z.unknown())).resolves.toBeUndefined();
+  });
+
+  it('operator-credential asks for the region when it has none, like the others', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'AWS_REGION' && key !== 'AWS_DEFAULT_REGION'));
+    const noRegion = await new Promise<Run>((resolve) => {
+      execFile(join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/operator-credential.ts', '--prefix', prefix], { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.stderr).toContain('Usage: npm run operator-credential -- --region <region>');
+  });
+
+  it('names the same place in the next command it suggests', async () => {
+    const again = await run('setup', region);
+    expect(again.stdout).toContain('rotate it with npm run operator-credential -- --region us-east-1.');
+  });
+});
+
 describe('npm run setup repairs what the API tells it to', () => {
   const repair = `${uniquePrefix('setup-repair')}/`;
   const repairNames = secretNames(repair);
