@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { settingsSchema } from '../shared/config';
-import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
+import { DEFAULT_SECRET_PREFIX, SECRET_PREFIX_PATTERN } from '../shared/secrets';
 import { PublisherStack } from './publisher-stack';
 
 /**
@@ -16,7 +16,7 @@ const contextSchema = z.object({
   // region needs its own (and the set-up scripts its `--prefix`).
   secretPrefix: z
     .string()
-    .regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/, 'secretPrefix: letters, digits and _+=.@- in /-separated parts, ending with /')
+    .regex(SECRET_PREFIX_PATTERN, 'secretPrefix: letters, digits and _+=.@- in /-separated parts, ending with /')
     .default(DEFAULT_SECRET_PREFIX),
   settings: z.record(z.string(), z.string()).default({}),
 });

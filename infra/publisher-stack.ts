@@ -76,8 +76,9 @@ export class PublisherStack extends Stack {
     const logRetention = retentionFor(settings.RETENTION_SECURITY_LOG_DAYS);
 
     const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
-    const names = dataNames(id, this.account, this.region);
-    this.dataStack = new PublisherDataStack(scope, dataStackName(id), {
+    // The stack's own name (as the rule and the alarms use it), which a prop or a Stage may set apart from the id.
+    const names = dataNames(this.stackName, this.account, this.region);
+    this.dataStack = new PublisherDataStack(scope, dataStackName(this.stackName), {
       ...(props.env === undefined ? {} : { env: props.env }),
       description: `${props.description ?? id}: data (tables and bucket, kept when the product stack is torn down)`,
       data: {
@@ -85,7 +86,7 @@ export class PublisherStack extends Stack {
         mailRetentionDays: settings.RETENTION_SUPPORT_DAYS,
         quarantineRetentionDays: settings.RETENTION_QUARANTINE_DAYS,
         exportRetentionDays: settings.RETENTION_EXPORT_DAYS,
-        bucketStatements: [sesStoresInboundMail(`arn:${Aws.PARTITION}:s3:::${names.bucket}`, bucketPrefixes.mail, id)],
+        bucketStatements: [sesStoresInboundMail(`arn:${Aws.PARTITION}:s3:::${names.bucket}`, bucketPrefixes.mail, this.stackName)],
       },
     });
     this.addStackDependency(this.dataStack, 'its functions use the tables and the bucket, and SES needs the bucket policy before the receipt rule');

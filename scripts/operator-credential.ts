@@ -11,11 +11,11 @@
 import { randomBytes } from 'node:crypto';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { operatorAuthorizer } from '../shared/routes';
-import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
+import { secretNames } from '../shared/secrets';
 import { runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
 async function main(): Promise<number> {
-  const args = secretsScriptArgs(process.argv.slice(2), { command: 'operator-credential', options: ['credential'] }, DEFAULT_SECRET_PREFIX);
+  const args = secretsScriptArgs(process.argv.slice(2), { command: 'operator-credential', options: ['credential'] });
   if (typeof args === 'number') return args;
   const given = args.extra.credential;
   const store = secretStoreFor(args);

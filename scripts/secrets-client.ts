@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseArgs } from 'node:util';
 import { SecretStore } from '../shared/adapters/secret-store';
 import { systemClock } from '../shared/domain/time';
+import { DEFAULT_SECRET_PREFIX, SECRET_PREFIX_PATTERN } from '../shared/secrets';
 import { localStackUnreachable } from './local-stack';
 
 /**
@@ -54,16 +55,15 @@ export interface SecretsScriptArgs {
 export function secretsScriptArgs(
   argv: readonly string[],
   usage: { command: string; more?: string; options?: readonly string[] },
-  defaultPrefix: string,
 ): SecretsScriptArgs | number {
-  const line = `Usage: npm run ${usage.command} -- --region <region> [--prefix ${defaultPrefix}]${(usage.options ?? []).map((name) => ` [--${name} <value>]`).join('')}   (the region the stack is deployed in; or --local for npm start)${usage.more === undefined ? '' : `; ${usage.more}`}`;
+  const line = `Usage: npm run ${usage.command} -- --region <region> [--prefix ${DEFAULT_SECRET_PREFIX}]${(usage.options ?? []).map((name) => ` [--${name} <value>]`).join('')}   (the region the stack is deployed in; or --local for npm start)${usage.more === undefined ? '' : `; ${usage.more}`}`;
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv],
       options: {
         region: { type: 'string' },
-        prefix: { type: 'string', default: defaultPrefix },
+        prefix: { type: 'string', default: DEFAULT_SECRET_PREFIX },
         local: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
         ...Object.fromEntries((usage.options ?? []).map((name) => [name, { type: 'string' as const }])),
@@ -88,11 +88,20 @@ export function secretsScriptArgs(
     console.error(line);
     return 2;
   }
+  const prefix = String(values.prefix);
+  if (!SECRET_PREFIX_PATTERN.test(prefix)) {
+    console.error(`--prefix ${prefix}: letters, digits and _+=.@- in /-separated parts, ending with / (as secretPrefix in cdk.json).\n${line}`);
+    return 2;
+  }
   const extra = Object.fromEntries((usage.options ?? []).map((name) => [name, typeof values[name] === 'string' ? values[name] : undefined]));
-  return { local, region, prefix: String(values.prefix), extra };
+  return { local, region, prefix, extra };
 }
 
-/** How to name the same place to another set-up script: `--local`, or `--region <region>`. */
-export function placeArgs(args: { local: boolean; region?: string | undefined }): string {
-  return args.local ? '--local' : `--region ${args.region ?? process.env.AWS_REGION ?? '<region>'}`;
+/**
+ * How to name the same deployment to another set-up script: `--local`, or `--region <region>`, and its
+ * `--prefix` unless it is the default (without it, the command would act on another deployment's secrets).
+ */
+export function placeArgs(args: { local: boolean; region?: string | undefined; prefix: string }): string {
+  const place = args.local ? '--local' : `--region ${args.region ?? process.env.AWS_REGION ?? '<region>'}`;
+  return args.prefix === DEFAULT_SECRET_PREFIX ? place : `${place} --prefix ${args.prefix}`;
 }

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { seedPinterestApp } from '../local/boot';
 import { appCredentialsSchema, type AppCredentials } from '../shared/domain/pinterest-api';
-import { DEFAULT_SECRET_PREFIX, secretNames } from '../shared/secrets';
+import { secretNames } from '../shared/secrets';
 import { runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
 async function readStdin(): Promise<string> {
@@ -60,7 +60,7 @@ async function prompt(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  const values = secretsScriptArgs(process.argv.slice(2), { command: 'set-pinterest-app', more: 'the id and secret from the prompt or stdin' }, DEFAULT_SECRET_PREFIX);
+  const values = secretsScriptArgs(process.argv.slice(2), { command: 'set-pinterest-app', more: 'the id and secret from the prompt or stdin' });
   if (typeof values === 'number') return values;
   const app = parseAppCredentials(process.stdin.isTTY ? await prompt() : await readStdin());
   if (app === undefined) {

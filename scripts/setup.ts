@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
 import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { appCredentialsSchema } from '../shared/domain/pinterest-api';
-import { DEFAULT_SECRET_PREFIX, hashingKeySecret, secretNames } from '../shared/secrets';
+import { hashingKeySecret, secretNames } from '../shared/secrets';
 import { placeArgs, runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
 
 /** A secret's value as stored; a secret marked for deletion is a usage problem with the command that fixes it. */
@@ -30,7 +30,7 @@ async function read(store: SecretStore, name: string): Promise<unknown> {
 }
 
 async function main(): Promise<number> {
-  const values = secretsScriptArgs(process.argv.slice(2), { command: 'setup' }, DEFAULT_SECRET_PREFIX);
+  const values = secretsScriptArgs(process.argv.slice(2), { command: 'setup' });
   if (typeof values === 'number') return values;
   const store = secretStoreFor({ local: values.local, region: values.region });
   const names = secretNames(values.prefix);

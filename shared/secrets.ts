@@ -7,6 +7,9 @@ import * as z from './zod';
 
 export const DEFAULT_SECRET_PREFIX = 'mdz-publisher/';
 
+/** What a secret prefix may be: parts a secret name allows, separated by and ending with `/`. */
+export const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/;
+
 /** The hashing key secret's value: a usable key is at least 32 characters. */
 export const hashingKeySecret = z.object({ hashingKey: z.string().check(z.minLength(32)) });
 

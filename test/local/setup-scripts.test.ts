@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { SecretStore } from '../../shared/adapters/secret-store';
 import { credentialMatches, operatorCredentialRecord } from '../../shared/domain/operator-credential';
 import { systemClock } from '../../shared/domain/time';
-import { secretNames } from '../../shared/secrets';
+import { DEFAULT_SECRET_PREFIX, secretNames } from '../../shared/secrets';
+import { placeArgs } from '../../scripts/secrets-client';
 import { clients, uniquePrefix } from '../support/aws';
 
 /**
@@ -51,7 +52,8 @@ describe('npm run setup', () => {
     expect(first.stdout).toContain(`Hashing key: created (${names.hashingKey}).`);
     credential = /Shown once, keep it safe:\n {2}(\S+)/.exec(first.stdout)?.[1] ?? '';
     expect(credential.length).toBeGreaterThanOrEqual(32);
-    expect(first.stdout).toContain(`Pinterest app credentials: not set. Next: npm run set-pinterest-app -- --region us-east-1`);
+    // The next command names the same deployment: its region and (not the default) its prefix.
+    expect(first.stdout).toContain(`Pinterest app credentials: not set. Next: npm run set-pinterest-app -- --region us-east-1 --prefix ${prefix}\n`);
     const key = await store.get(names.hashingKey, z.object({ hashingKey: z.string() }));
     expect(key?.hashingKey.length).toBeGreaterThanOrEqual(32);
     const record = await store.get(names.operatorCredential, operatorCredentialRecord);
@@ -114,9 +116,20 @@ describe('the set-up scripts’ arguments', () => {
     expect(noRegion.stderr).toContain('Usage: npm run operator-credential -- --region <region>');
   });
 
-  it('names the same place in the next command it suggests', async () => {
+  it('names the same deployment in the next command it suggests: its region, and its prefix unless it is the default', async () => {
     const again = await run('setup', region);
-    expect(again.stdout).toContain('rotate it with npm run operator-credential -- --region us-east-1.');
+    expect(again.stdout).toContain(`rotate it with npm run operator-credential -- --region us-east-1 --prefix ${prefix}.`);
+    // The default prefix goes unsaid; --local stays --local.
+    expect(placeArgs({ local: false, region: 'eu-west-1', prefix: DEFAULT_SECRET_PREFIX })).toBe('--region eu-west-1');
+    expect(placeArgs({ local: true, prefix: DEFAULT_SECRET_PREFIX })).toBe('--local');
+    expect(placeArgs({ local: true, prefix: 'second-publisher/' })).toBe('--local --prefix second-publisher/');
+  });
+
+  it.each(scripts)('%s: refuses a prefix that cannot start a secret name (as cdk.json’s secretPrefix), changing nothing', async (script) => {
+    const bad = await run(script, ['--region', 'us-east-1', '--prefix', 'second-publisher']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--prefix second-publisher: letters, digits and _+=.@- in /-separated parts, ending with /');
+    await expect(store.get('second-publisherkeys/hashing-key', z.unknown())).resolves.toBeUndefined();
   });
 });
 
