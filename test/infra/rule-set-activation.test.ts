@@ -160,4 +160,31 @@ describe('the activation through the SES client', () => {
       { Action: 'DescribeActiveReceiptRuleSet', Version: '2010-12-01' },
     ]);
   });
+
+  it('runs as the Lambda handler the provider framework calls, with the SDK’s own configuration from the environment', async () => {
+    active = OTHER;
+    // As in Lambda: region and credentials from the environment; the endpoint variable points the SDK at the stub.
+    const lambdaEnv: Record<string, string> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${String(server.port)}`,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    };
+    const saved = Object.fromEntries(Object.keys(lambdaEnv).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, lambdaEnv);
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const { handler } = await import('../../infra/custom-resources/rule-set-activation');
+        await expect(handler(event('Create', on))).resolves.toEqual({ PhysicalResourceId: OURS, Data: { Active: 'true', Replaced: OTHER } });
+        await expect(handler(event('Delete', off))).resolves.toMatchObject({ Data: { Active: 'false' } });
+      });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, key);
+        else process.env[key] = value;
+      }
+    }
+    expect(active).toBeUndefined();
+  });
 });
