@@ -30,7 +30,9 @@ async function said(res: Response): Promise<string> {
   const text = await res.text();
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    return `${body.error?.code ?? ''}: ${body.error?.message ?? text}`.slice(0, 400);
+    const code = body.error?.code;
+    const message = body.error?.message ?? text;
+    return (code === undefined ? message : `${code}: ${message}`).slice(0, 400);
   } catch {
     return text.slice(0, 200);
   }
@@ -94,17 +96,24 @@ export async function smoke(base: string, credential: string | undefined): Promi
   return { checks, next };
 }
 
+const USAGE = 'Usage: npm run smoke -- <api url>   (the ApiUrl output of the deploy, or your custom domain)\nOPERATOR_CREDENTIAL in the environment also checks the OAuth start link.';
+
 async function main(): Promise<number> {
   let positionals: string[];
+  let help: boolean | undefined;
   try {
-    ({ positionals } = parseArgs({ allowPositionals: true, options: {} }));
+    ({ positionals, values: { help } } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean' } } }));
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
+  }
+  if (help === true) {
+    console.log(USAGE);
+    return 0;
   }
   const [raw] = positionals;
   if (raw === undefined || positionals.length !== 1 || !/^https?:\/\//.test(raw)) {
-    console.error('Usage: npm run smoke -- <api url>   (the ApiUrl output of the deploy, or your custom domain)\nOPERATOR_CREDENTIAL in the environment also checks the OAuth start link.');
+    console.error(USAGE);
     return 2;
   }
   const base = raw.replace(/\/+$/, '');

@@ -73,7 +73,9 @@ describe('npm run smoke against the local stack', () => {
   it('fails a refused credential with exit 1 and says what to run', async () => {
     const run = await smoke([stack.urls.api], { OPERATOR_CREDENTIAL: 'not-the-operator-credential-0123456789' });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('FAIL GET /account with the operator credential: answered 403');
+    // API Gateway's own refusal has no error code: the message alone.
+    expect(run.stdout).toContain('FAIL GET /account with the operator credential: answered 403: ');
+    expect(run.stdout).not.toContain('answered 403: : ');
     // The local stack's address: the local command.
     expect(run.stdout).toContain('npm run operator-credential -- --local)');
   });
@@ -86,5 +88,11 @@ describe('npm run smoke against the local stack', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run smoke -- <api url>');
     expect((await smoke(['not-a-url'])).code).toBe(2);
+    const unknown = await smoke(['--verbose', 'http://127.0.0.1:1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Usage: npm run smoke -- <api url>');
+    const help = await smoke(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: npm run smoke -- <api url>');
   });
 });
