@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { loadSettings, settingsSchema } from '../shared/config';
-import { METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../shared/metrics';
+import { DEPLOYMENT_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE, STUCK_METRIC } from '../shared/metrics';
 import { functionSpecs, schedules, type FunctionId, type FunctionSpec } from '../shared/routes';
 import { DEFAULT_SECRET_PREFIX } from '../shared/secrets';
 import { tableList, type TableName } from '../shared/tables';
@@ -132,7 +132,7 @@ export class PublisherStack extends Stack {
     this.stuckPinRecords = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: STUCK_METRIC,
-      dimensionsMap: { service: METRICS_SERVICE },
+      dimensionsMap: { service: METRICS_SERVICE, [DEPLOYMENT_DIMENSION]: this.stackName },
       statistic: cloudwatch.Stats.MAXIMUM,
       period: Duration.minutes(15),
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SecurityLogPort } from './domain/security-event';
-import { TOKEN_REFRESH_PROBLEM_MESSAGE } from './metrics';
+import { DEPLOYMENT_DIMENSION, deploymentName, TOKEN_REFRESH_PROBLEM_MESSAGE } from './metrics';
 import { logger } from './observability/logger';
 import type { TokenDeps } from './use-cases/token-ports';
 import { tokenLeaseSeconds } from './routes';
@@ -22,7 +22,7 @@ import { pinterest } from './wiring-pinterest';
 const refreshProblemsCounted: SecurityLogPort = {
   write: (event) => {
     if (event.kind === 'account' && event.outcome !== 'ok') {
-      logger.warn(TOKEN_REFRESH_PROBLEM_MESSAGE, { environment: event.detail?.environment, step: event.detail?.step });
+      logger.warn(TOKEN_REFRESH_PROBLEM_MESSAGE, { environment: event.detail?.environment, step: event.detail?.step, [DEPLOYMENT_DIMENSION]: deploymentName() });
     }
     return safeSecurityLog().write(event);
   },

@@ -66,8 +66,9 @@ export const budgetOverrides: Partial<Record<FunctionId, { ownBytes?: number; ot
   },
   publishPin: {
     ...tokenSourceBudget,
-    // 88 KiB until token-lifecycle problems also became a counted log line (the deployment's TokenRefreshProblems alarm).
-    ownBytes: 89 * 1024,
+    // 88 KiB until token-lifecycle problems also became a counted log line (the deployment's TokenRefreshProblems
+    // alarm); 89 KiB until that line named its deployment (the metric's dimension, shared/metrics.ts).
+    ownBytes: 90 * 1024,
     reason:
       `${tokenSourceBudget.reason}; and the publish rules: claim, pacing, outcome classes and the operator's plain-language message for each ` +
       "Pinterest answer (about 12 KiB of own code, most of it the messages). The lighter alternative, codes without sentences, would leave " +

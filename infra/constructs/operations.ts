@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, TOKEN_REFRESH_PROBLEM_MESSAGE, TOKEN_REFRESH_PROBLEMS } from '../../shared/metrics';
+import { DEPLOYMENT_DIMENSION, METRICS_NAMESPACE, TOKEN_REFRESH_PROBLEM_MESSAGE, TOKEN_REFRESH_PROBLEMS } from '../../shared/metrics';
 import type { FunctionId } from '../../shared/routes';
 import type { PublisherFunction } from './publisher-function';
 
@@ -122,12 +122,19 @@ export class Operations extends Construct {
         metricNamespace: METRICS_NAMESPACE,
         metricName: TOKEN_REFRESH_PROBLEMS,
         metricValue: '1',
-        defaultValue: 0,
+        // Per deployment, from the line's own field (a metric filter with dimensions has no default value).
+        dimensions: { [DEPLOYMENT_DIMENSION]: `$.${DEPLOYMENT_DIMENSION}` },
       });
     }
     alarm('TokenRefreshProblems', {
       alarmDescription: 'A Pinterest token refresh failed, a refresh token was lost or access was revoked in the last day: GET /account, GET /audit?kind=account',
-      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TOKEN_REFRESH_PROBLEMS, statistic: cloudwatch.Stats.SUM, period: Duration.days(1) }),
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: TOKEN_REFRESH_PROBLEMS,
+        dimensionsMap: { [DEPLOYMENT_DIMENSION]: Stack.of(this).stackName },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.days(1),
+      }),
       threshold: REFRESH_PROBLEMS_ALARM,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

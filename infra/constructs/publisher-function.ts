@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -98,6 +98,8 @@ export class PublisherFunction extends Construct {
       environment: {
         ...props.settings,
         POWERTOOLS_SERVICE_NAME: 'mdz-publisher',
+        // The product metrics' deployment dimension (shared/metrics.ts): this deployment's own alarms.
+        DEPLOYMENT_NAME: Stack.of(this).stackName,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       // Readable stack traces without source maps: minified, but every function keeps its name

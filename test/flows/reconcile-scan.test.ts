@@ -216,5 +216,11 @@ describe('the StuckPinRecords metric', () => {
     expect(value('sandbox')).toBe(1);
     expect(value('production')).toBe(0);
     expect(metrics.every((m) => JSON.stringify(m._aws).includes('MiraDigitalZenPublisher'))).toBe(true);
+    // Each carries the deployment's name as a dimension (`local` here: no DEPLOYMENT_NAME), as the alarm expects.
+    for (const m of metrics) {
+      expect(m.deployment).toBe('local');
+      const { CloudWatchMetrics } = m._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
+      expect(CloudWatchMetrics[0]?.Dimensions[0]).toEqual(expect.arrayContaining(['service', 'deployment']));
+    }
   });
 });

@@ -371,7 +371,15 @@ describe('the publisher stack', () => {
       ['Test-ApiServerErrors', 'Test-StuckPinRecords', 'Test-TokenRefreshProblems', ...ownAlarm.flatMap((fnId) => [`Test-${fnId}Errors`, `Test-${fnId}FailedEvents`])].sort(),
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: STUCK_METRIC, Threshold: 1 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', Statistic: 'Sum', Period: 86_400, Threshold: 1 });
+    // This deployment's own count (two deployments in one account and region keep apart).
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'TokenRefreshProblems',
+      Dimensions: [{ Name: 'deployment', Value: 'Test' }],
+      Statistic: 'Sum',
+      Period: 86_400,
+      Threshold: 1,
+    });
     // Every function that may refresh tokens (each that calls Pinterest) feeds the refresh-problem metric.
     const callers = (Object.keys(functionSpecs) as Array<keyof typeof functionSpecs>).filter((fnId) => (functionSpecs[fnId] as { callsPinterest?: true }).callsPinterest === true);
     expect(callers.length).toBeGreaterThan(5);
@@ -379,7 +387,9 @@ describe('the publisher stack', () => {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: stack.getLogicalId(stack.functions[fnId].logGroup.node.defaultChild as never) },
         FilterPattern: '{ $.message = "token refresh problem" }',
-        MetricTransformations: [Match.objectLike({ MetricNamespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', MetricValue: '1' })],
+        MetricTransformations: [
+          { MetricNamespace: METRICS_NAMESPACE, MetricName: 'TokenRefreshProblems', MetricValue: '1', Dimensions: [{ Key: 'deployment', Value: '$.deployment' }] },
+        ],
       });
     }
     template.resourceCountIs('AWS::Logs::MetricFilter', callers.length);
@@ -496,14 +506,19 @@ describe('the publisher stack', () => {
     );
   });
 
-  it('names the StuckPinRecords metric as the sweeper emits it (namespace, name, service dimension)', () => {
+  it('names the StuckPinRecords metric as the sweeper emits it (namespace, name, service and deployment dimensions)', () => {
     const metric = stack.stuckPinRecords;
     expect({ namespace: metric.namespace, name: metric.metricName, dimensions: metric.dimensions, statistic: metric.statistic }).toEqual({
       namespace: METRICS_NAMESPACE,
       name: STUCK_METRIC,
-      dimensions: { service: METRICS_SERVICE },
+      dimensions: { service: METRICS_SERVICE, deployment: 'Test' },
       statistic: 'Maximum',
     });
+    // Every function knows its deployment's name, which the sweeper's metric and the refresh-problem line carry.
+    for (const target of Object.values(stack.functions)) {
+      const fn = template.findResources('AWS::Lambda::Function')[stack.getLogicalId(target.fn.node.defaultChild as never)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      expect(fn.Properties.Environment.Variables.DEPLOYMENT_NAME).toBe('Test');
+    }
     // The sweeper runs on the schedule the metric's period relies on.
     expect(schedules.find((s) => s.name === 'sweep-publishing')).toMatchObject({ fn: 'sweepPublishing', rateMinutes: 5 });
   });

@@ -1,5 +1,5 @@
 import '../support/log-everything';
-import { TOKEN_REFRESH_PROBLEM_MESSAGE } from '../../shared/metrics';
+import { deploymentName, TOKEN_REFRESH_PROBLEM_MESSAGE } from '../../shared/metrics';
 import { tokenDeps } from '../../shared/wiring-tokens';
 import { captureOutput } from '../support/output-capture';
 
@@ -33,9 +33,16 @@ describe('token refresh problems in the function log', () => {
     );
     const counted = lines.filter((line) => line.message === TOKEN_REFRESH_PROBLEM_MESSAGE);
     expect(counted).toHaveLength(1);
-    expect(counted[0]).toMatchObject({ level: 'WARN', environment: 'sandbox', step });
+    // The deployment's name is the metric's dimension (the stack sets DEPLOYMENT_NAME; none here).
+    expect(counted[0]).toMatchObject({ level: 'WARN', environment: 'sandbox', step, deployment: 'local' });
     // The account id is not needed to count a problem, and stays out of the line.
     expect(JSON.stringify(counted[0])).not.toContain('1000000000000000001');
+  });
+
+  it('names the deployment the stack set (DEPLOYMENT_NAME), or `local`', () => {
+    expect(deploymentName({ DEPLOYMENT_NAME: 'MiraDigitalZenPublisher' })).toBe('MiraDigitalZenPublisher');
+    expect(deploymentName({ DEPLOYMENT_NAME: '' })).toBe('local');
+    expect(deploymentName({})).toBe('local');
   });
 
   it('a successful refresh writes no such line', async () => {
