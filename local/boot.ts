@@ -118,6 +118,24 @@ export interface SeedResult {
   operatorCredentialSource: 'given' | 'generated' | 'kept';
 }
 
+/** A new hashing key's secret value (random, 32 bytes). */
+export const newHashingKey = () => ({ hashingKey: randomBytes(32).toString('base64') });
+/** A new operator credential (random, 32 bytes, URL-safe). */
+export const newOperatorCredential = () => randomBytes(32).toString('base64url');
+
+/** Stores the hashing key: creates the secret, or a new version of it when one `exists`. */
+export async function storeHashingKey(secrets: SecretStore, name: string, exists: boolean): Promise<void> {
+  if (exists) await secrets.put(name, newHashingKey());
+  else await secrets.create(name, newHashingKey(), 'Key for keyed hashes');
+}
+
+/** Stores only the credential's hash: creates the secret, or a new version of it when one `exists`. */
+export async function storeOperatorCredential(secrets: SecretStore, name: string, credential: string, exists: boolean): Promise<void> {
+  const record = hashOperatorCredential(credential, new Date());
+  if (exists) await secrets.put(name, record);
+  else await secrets.create(name, record, 'Operator credential hash');
+}
+
 /**
  * Seeds the hashing key (once) and the operator credential hash. A credential given in the
  * environment replaces the stored hash; without one, the stored hash is kept, or a new credential is
@@ -131,23 +149,20 @@ export async function seedSecrets(
 ): Promise<SeedResult> {
   const names = secretNames(prefix);
   if (pinterestApp !== undefined) await seedPinterestApp(secrets, names.pinterestApp, pinterestApp);
-  if ((await secrets.get(names.hashingKey, hashingKeySecret)) === undefined) {
-    await secrets.create(names.hashingKey, { hashingKey: randomBytes(32).toString('base64') }, 'Key for keyed hashes');
-  }
+  if ((await secrets.get(names.hashingKey, hashingKeySecret)) === undefined) await storeHashingKey(secrets, names.hashingKey, false);
   const stored = await secrets.get(names.operatorCredential, z.looseObject({ hash: z.string() }));
   if (givenCredential !== undefined) {
-    const record = hashOperatorCredential(givenCredential, new Date());
-    if (stored === undefined) await secrets.create(names.operatorCredential, record, 'Operator credential hash');
-    else if (stored.hash !== record.hash) await secrets.put(names.operatorCredential, record);
+    if (stored?.hash !== hashOperatorCredential(givenCredential, new Date()).hash) {
+      await storeOperatorCredential(secrets, names.operatorCredential, givenCredential, stored !== undefined);
+    }
     return { operatorCredentialSource: 'given' };
   }
   if (stored !== undefined) return { operatorCredentialSource: 'kept' };
-  const generated = randomBytes(32).toString('base64url');
-  await secrets.create(names.operatorCredential, hashOperatorCredential(generated, new Date()), 'Operator credential hash');
+  const generated = newOperatorCredential();
+  await storeOperatorCredential(secrets, names.operatorCredential, generated, false);
   return { operatorCredentialSource: 'generated', generatedOperatorCredential: generated };
 }
 
-/** The Pinterest app credentials (the emulator's, or real ones from the environment). */
 /** Stores the Pinterest app id and secret: creates the secret, or a new version when it differs. */
 export async function seedPinterestApp(secrets: SecretStore, name: string, app: AppCredentials): Promise<void> {
   const stored = await secrets.get(name, z.unknown());

@@ -8,8 +8,8 @@
  * AWS: run with AWS credentials for the account (e.g. AWS_PROFILE) and `--region`, `--prefix` if not `mdz-publisher/`.
  * A rotated credential keeps working until API Gateway's authorizer cache expires (30 s).
  */
-import { randomBytes } from 'node:crypto';
-import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
+import { newOperatorCredential, storeOperatorCredential } from '../local/boot';
+import { operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { operatorAuthorizer } from '../shared/routes';
 import { secretNames } from '../shared/secrets';
 import { runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
@@ -20,10 +20,8 @@ async function main(): Promise<number> {
   const given = args.extra.credential;
   const store = secretStoreFor(args);
   const name = secretNames(args.prefix).operatorCredential;
-  const credential = given ?? randomBytes(32).toString('base64url');
-  const record = hashOperatorCredential(credential, new Date());
-  if ((await store.get(name, operatorCredentialRecord)) === undefined) await store.create(name, record, 'Operator credential hash');
-  else await store.put(name, record);
+  const credential = given ?? newOperatorCredential();
+  await storeOperatorCredential(store, name, credential, (await store.get(name, operatorCredentialRecord)) !== undefined);
   console.log(`Stored the hash in ${name}.`);
   if (given === undefined) console.log(`Operator credential (shown once):\n  ${credential}`);
   console.log(`The previous credential keeps working for up to ${String(operatorAuthorizer.cacheTtlSeconds)} s (the authorizer's cache).`);

@@ -9,10 +9,10 @@
  * Then says whether the Pinterest app credentials are set (`npm run set-pinterest-app`). Running it
  * again changes nothing. `--local` works against `npm start`.
  */
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { SecretStore } from '../shared/adapters/secret-store';
-import { hashOperatorCredential, operatorCredentialRecord } from '../shared/domain/operator-credential';
+import { newOperatorCredential, storeHashingKey, storeOperatorCredential } from '../local/boot';
+import { operatorCredentialRecord } from '../shared/domain/operator-credential';
 import { appCredentialsSchema } from '../shared/domain/pinterest-api';
 import { hashingKeySecret, secretNames } from '../shared/secrets';
 import { placeArgs, runSecretsScript, secretsScriptArgs, secretStoreFor } from './secrets-client';
@@ -38,12 +38,11 @@ async function main(): Promise<number> {
   // The hashing key: kept when usable (replacing it would unlink every pseudonym); an empty or unusable
   // value has linked nothing yet, and is replaced.
   const key = await read(store, names.hashingKey);
-  const newKey = { hashingKey: randomBytes(32).toString('base64') };
   if (key === undefined) {
-    await store.create(names.hashingKey, newKey, 'Key for keyed hashes');
+    await storeHashingKey(store, names.hashingKey, false);
     console.log(`Hashing key: created (${names.hashingKey}).`);
   } else if (!hashingKeySecret.safeParse(key).success) {
-    await store.put(names.hashingKey, newKey);
+    await storeHashingKey(store, names.hashingKey, true);
     console.log(`Hashing key: its value was empty or unusable, replaced (${names.hashingKey}).`);
   } else {
     console.log(`Hashing key: kept (${names.hashingKey}).`);
@@ -54,10 +53,8 @@ async function main(): Promise<number> {
   if (stored !== undefined && operatorCredentialRecord.safeParse(stored).success) {
     console.log(`Operator credential: kept (${names.operatorCredential}); rotate it with npm run operator-credential -- ${placeArgs(values)}.`);
   } else {
-    const credential = randomBytes(32).toString('base64url');
-    const record = hashOperatorCredential(credential, new Date());
-    if (stored === undefined) await store.create(names.operatorCredential, record, 'Operator credential hash');
-    else await store.put(names.operatorCredential, record);
+    const credential = newOperatorCredential();
+    await storeOperatorCredential(store, names.operatorCredential, credential, stored !== undefined);
     console.log(`Operator credential: ${stored === undefined ? 'created' : 'its stored value was unusable, replaced'}; only its hash is stored (${names.operatorCredential}). Shown once, keep it safe:\n  ${credential}`);
   }
 

@@ -70,17 +70,6 @@ describe('npm run setup', () => {
     expect(again.stdout).not.toContain(credential);
     expect(await store.get(names.hashingKey, z.unknown())).toEqual(keyBefore);
   });
-
-  it('asks for the region when it has none', async () => {
-    const envWithoutRegion = await new Promise<Run>((resolve) => {
-      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'AWS_REGION' && key !== 'AWS_DEFAULT_REGION'));
-      execFile(join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/setup.ts', '--prefix', prefix], { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-      });
-    });
-    expect(envWithoutRegion.code).toBe(2);
-    expect(envWithoutRegion.stderr).toContain('Usage: npm run setup -- --region <region>');
-  });
 });
 
 describe('the set-up scripts’ arguments', () => {
@@ -105,15 +94,15 @@ describe('the set-up scripts’ arguments', () => {
     await expect(store.get(secretNames(scoped).hashingKey, z.unknown())).resolves.toBeUndefined();
   });
 
-  it('operator-credential asks for the region when it has none, like the others', async () => {
+  it.each(scripts)('%s: asks for the region when it has none', async (script) => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'AWS_REGION' && key !== 'AWS_DEFAULT_REGION'));
     const noRegion = await new Promise<Run>((resolve) => {
-      execFile(join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/operator-credential.ts', '--prefix', prefix], { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
+      execFile(join(repoRoot, 'node_modules/.bin/tsx'), [`scripts/${script}.ts`, '--prefix', prefix], { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
       });
     });
     expect(noRegion.code).toBe(2);
-    expect(noRegion.stderr).toContain('Usage: npm run operator-credential -- --region <region>');
+    expect(noRegion.stderr).toContain(`Usage: npm run ${script} -- --region <region>`);
   });
 
   it('names the same deployment in the next command it suggests: its region, and its prefix unless it is the default', async () => {
